@@ -1,0 +1,1 @@
+"""One module per `glr` subcommand, each with register(subparsers) and run(args)."""

@@ -1,0 +1,36 @@
+"""`glr recommend CASE`: validated, explained recommendations."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ._common import add_case_options, knowledge_base_from_args
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("recommend", help="derive and explain the next steps for a case")
+    add_case_options(parser)
+    parser.add_argument("--format", choices=("markdown", "json", "turtle", "jsonld"), default="markdown")
+    parser.add_argument("--engine", choices=("rdflib", "oxigraph"), default="rdflib", help="rule engine (results are identical; oxigraph is faster)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..pipeline import recommend
+    from ..render import render
+
+    kb = knowledge_base_from_args(args)
+    result = recommend(args.case, kb=kb, as_of=args.as_of, engine=args.engine, max_bytes=args.max_bytes)
+    if not result.validation.conforms:
+        if args.format == "json":
+            sys.stdout.write(render(result, "json"))
+        sys.stderr.write(
+            f"glr: the case {result.source or ''} does not conform to the case shapes; no recommendations were derived.\n"
+        )
+        sys.stderr.write(result.validation.to_text())
+        return 1
+    sys.stdout.write(render(result, args.format))
+    return 0

@@ -1,0 +1,56 @@
+"""The reference engine: rdflib's SPARQL 1.1 implementation."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from rdflib import Graph
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+
+from ..errors import RuleExecutionError
+from ..knowledge import Rule
+from .base import Triple
+
+__all__ = ["RdflibEngine", "RdflibSession"]
+
+
+class RdflibSession:
+    def __init__(self, engine: "RdflibEngine", data: Graph) -> None:
+        self._engine = engine
+        self._graph = Graph()
+        self._graph += engine.ontology
+        self._graph += data
+
+    def construct(self, rule: Rule) -> list[Triple]:
+        query = self._engine.prepared(rule)
+        try:
+            result = self._graph.query(query)
+        except Exception as exc:  # a failing rule must name itself, never crash the run
+            raise RuleExecutionError(f"rule '{rule.rule_id}' failed on rdflib: {exc}", source=str(rule.query_path)) from None
+        return list(result)  # type: ignore[arg-type]
+
+    def add(self, triples: Iterable[Triple]) -> None:
+        for t in triples:
+            self._graph.add(t)
+
+
+class RdflibEngine:
+    name = "rdflib"
+
+    def __init__(self, ontology: Graph) -> None:
+        self.ontology = ontology
+        self._prepared: dict[str, Query] = {}
+
+    def prepared(self, rule: Rule) -> Query:
+        query = self._prepared.get(rule.rule_id)
+        if query is None:
+            try:
+                query = prepareQuery(rule.query_text)
+            except Exception as exc:
+                raise RuleExecutionError(f"rule '{rule.rule_id}' does not parse: {exc}", source=str(rule.query_path)) from None
+            self._prepared[rule.rule_id] = query
+        return query
+
+    def open(self, data: Graph) -> RdflibSession:
+        return RdflibSession(self, data)
