@@ -1,0 +1,173 @@
+"""The dataset a `glr serve` endpoint answers over, one named graph per part.
+
+Graph names (stable; the service description lists them with their sizes):
+
+=============================================  ==========================================
+``https://w3id.org/glr/graph/ontology``        the OWL ontology (``ontology/glr.ttl``)
+``https://w3id.org/glr/graph/kb``              every guideline module: catalogue, evidence,
+                                               sources, rule metadata
+``<case-iri>/graph/data``                      one case as the rules saw it: the case file
+                                               plus the time normalisation (``glr:monthsBeforeAsOf`` …)
+``<case-iri>/graph/results``                   that case's derived results and their PROV-O
+                                               derivation (``glr:RuleRun`` activities)
+=============================================  ==========================================
+
+The default graph of a query is the union of all of them (pyoxigraph's
+``use_default_graph_as_union``), so a query without ``GRAPH`` sees the
+ontology, the knowledge base and every case at once.
+
+Why the results are computed here rather than read from files: the
+endpoint must answer exactly what ``glr recommend`` would, so it runs the
+same pipeline (:func:`reasoner.recommend`) on each case at start-up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from ..knowledge import KnowledgeBase
+
+__all__ = [
+    "ONTOLOGY_GRAPH",
+    "KB_GRAPH",
+    "CASE_SUFFIXES",
+    "case_data_graph",
+    "case_results_graph",
+    "collect_case_files",
+    "ServedCase",
+    "SkippedCase",
+    "ServedDataset",
+    "build_dataset",
+]
+
+ONTOLOGY_GRAPH = "https://w3id.org/glr/graph/ontology"
+KB_GRAPH = "https://w3id.org/glr/graph/kb"
+#: file suffixes picked up when a directory is given (files given by name may use any supported suffix)
+CASE_SUFFIXES = (".ttl", ".jsonld")
+
+
+def case_data_graph(case_iri: str) -> str:
+    """Name of the graph holding a case's normalised data."""
+    return f"{case_iri}/graph/data"
+
+
+def case_results_graph(case_iri: str) -> str:
+    """Name of the graph holding a case's derived results and derivation."""
+    return f"{case_iri}/graph/results"
+
+
+def collect_case_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named, plus the .ttl/.jsonld files directly inside directories named (not recursive:
+    ``examples/invalid/`` holds cases that must fail validation)."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in CASE_SUFFIXES))
+        else:
+            files.append(path)
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+@dataclass(frozen=True)
+class ServedCase:
+    source: str
+    case_iri: str
+    data_graph: str
+    results_graph: str
+    results: int  # number of derived results (recommendations, cautions, …)
+
+
+@dataclass(frozen=True)
+class SkippedCase:
+    source: str
+    reason: str
+
+
+@dataclass
+class ServedDataset:
+    """The served dataset as N-Quads (what each query worker loads) and what it holds."""
+
+    nquads: bytes
+    graph_sizes: dict[str, int]
+    cases: list[ServedCase] = field(default_factory=list)
+    skipped: list[SkippedCase] = field(default_factory=list)
+    knowledge_base_version: str = ""
+
+
+def _add_graph(store: object, graph: "Graph", name: str) -> None:
+    import pyoxigraph as ox
+
+    data = graph.serialize(format="nt", encoding="utf-8")
+    store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))  # type: ignore[attr-defined]
+
+
+def _count_results(result: object) -> int:
+    kinds = ("recommendations", "not_recommended", "cautions", "information_needs", "assessments")
+    return sum(len(getattr(result, k, ())) for k in kinds)
+
+
+def build_dataset(
+    paths: Iterable[str | Path],
+    *,
+    kb: "KnowledgeBase",
+    engine: str = "rdflib",
+    as_of: dt.date | str | None = None,
+) -> ServedDataset:
+    """Run the pipeline on every case and gather ontology, knowledge base and cases into one dataset.
+
+    A case that cannot be read, does not conform, or has no case IRI is
+    skipped and listed in ``skipped`` with the reason; it never stops the server.
+    """
+    import pyoxigraph as ox
+
+    from ..errors import GlrError
+    from ..pipeline import recommend
+
+    store = ox.Store()
+    _add_graph(store, kb.ontology, ONTOLOGY_GRAPH)
+    _add_graph(store, kb.knowledge, KB_GRAPH)
+    served: list[ServedCase] = []
+    skipped: list[SkippedCase] = []
+    taken: dict[str, str] = {}
+    for path in collect_case_files(paths):
+        try:
+            result = recommend(path, kb=kb, as_of=as_of, engine=engine)
+        except GlrError as exc:
+            skipped.append(SkippedCase(str(path), str(exc)))
+            continue
+        if not result.validation.conforms:
+            skipped.append(SkippedCase(str(path), "does not conform to the case shapes (run `glr validate` on it)"))
+            continue
+        case_iri = result.case
+        if case_iri in taken:
+            skipped.append(SkippedCase(str(path), f"its case IRI <{case_iri}> is already served from {taken[case_iri]}"))
+            continue
+        taken[case_iri] = str(path)
+        data_name, results_name = case_data_graph(case_iri), case_results_graph(case_iri)
+        _add_graph(store, result.case_graph, data_name)
+        _add_graph(store, result.derivation_graph, results_name)
+        served.append(ServedCase(str(path), case_iri, data_name, results_name, _count_results(result)))
+    sizes = {}
+    for graph in store.named_graphs():
+        sizes[graph.value] = sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+    return ServedDataset(
+        nquads=store.dump(format=ox.RdfFormat.N_QUADS),
+        graph_sizes=dict(sorted(sizes.items())),
+        cases=served,
+        skipped=skipped,
+        knowledge_base_version=kb.version,
+    )

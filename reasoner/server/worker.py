@@ -1,0 +1,263 @@
+"""Query evaluation in worker processes, with a wall-clock limit per query.
+
+Why processes: pyoxigraph evaluates a query inside Rust while the Python
+thread waits, and a thread cannot be stopped. A runaway query (a cross
+join over the whole store) in a thread would keep a core busy until it
+finished, however long. A worker process that overruns its limit is
+killed and replaced; the server goes on answering with the other workers.
+
+Each worker holds its own in-memory pyoxigraph Store, loaded once from the
+N-Quads dump of the served dataset (a few hundred kilobytes for the
+bundled knowledge base and examples; loading takes milliseconds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import multiprocessing
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from . import negotiation
+from .guard import Verdict, check_query
+
+__all__ = ["Job", "Reply", "evaluate", "WorkerPool"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query request, as the worker needs it (picklable)."""
+
+    query: str
+    accept: str | None = None
+    default_graph_uris: tuple[str, ...] = ()
+    named_graph_uris: tuple[str, ...] = ()
+    max_results: int = 10_000
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    media_type: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _text(status: int, message: str) -> Reply:
+    return Reply(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode("utf-8"))
+
+
+def _too_many(limit: int, what: str) -> Reply:
+    return _text(
+        422,
+        f"the query yields more than {limit} {what}, the result cap of this endpoint. "
+        "Add LIMIT (and ORDER BY) to page through the results, or start the server with a higher --max-results.",
+    )
+
+
+def _not_acceptable(accept: str | None, table: dict[str, str]) -> Reply:
+    return _text(406, f"cannot answer in any of '{accept}'; this query can be answered as: {', '.join(sorted(set(table)))}.")
+
+
+def evaluate(store: Any, job: Job) -> Reply:
+    """Check and run one query on a pyoxigraph Store; never raises."""
+    import pyoxigraph as ox
+
+    decision = check_query(job.query)
+    if decision.verdict is Verdict.MALFORMED:
+        return _text(400, f"malformed query: {decision.message}")
+    if decision.verdict in (Verdict.UPDATE, Verdict.SERVICE):
+        return _text(403, decision.message)
+
+    kwargs: dict[str, Any] = {}
+    if job.default_graph_uris:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graph_uris]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if job.named_graph_uris:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graph_uris]
+    try:
+        result = store.query(job.query, **kwargs)
+        if isinstance(result, ox.QueryBoolean):
+            media = negotiation.choose(job.accept, negotiation.RESULTS_TYPES)
+            if media is None:
+                return _not_acceptable(job.accept, negotiation.RESULTS_TYPES)
+            fmt = getattr(ox.QueryResultsFormat, negotiation.RESULTS_TYPES[media])
+            return Reply(200, _with_charset(media), result.serialize(format=fmt))
+        if isinstance(result, ox.QuerySolutions):
+            media = negotiation.choose(job.accept, negotiation.RESULTS_TYPES)
+            if media is None:
+                return _not_acceptable(job.accept, negotiation.RESULTS_TYPES)
+            count = sum(1 for _ in itertools.islice(result, job.max_results + 1))
+            if count > job.max_results:
+                return _too_many(job.max_results, "solutions")
+            # Counting consumed the iterator; evaluate again to serialise (bounded by the cap).
+            again = store.query(job.query, **kwargs)
+            fmt = getattr(ox.QueryResultsFormat, negotiation.RESULTS_TYPES[media])
+            return Reply(200, _with_charset(media), again.serialize(format=fmt), {"X-GLR-Result-Count": str(count)})
+        media = negotiation.choose(job.accept, negotiation.GRAPH_TYPES)
+        if media is None:
+            return _not_acceptable(job.accept, negotiation.GRAPH_TYPES)
+        triples = list(itertools.islice(result, job.max_results + 1))
+        if len(triples) > job.max_results:
+            return _too_many(job.max_results, "triples")
+        fmt = getattr(ox.RdfFormat, negotiation.GRAPH_TYPES[media])
+        prefixes = _PREFIXES if fmt in (ox.RdfFormat.TURTLE,) else None
+        body = ox.serialize(triples, format=fmt, prefixes=prefixes) if prefixes else ox.serialize(triples, format=fmt)
+        return Reply(200, _with_charset(media), body or b"", {"X-GLR-Result-Count": str(len(triples))})
+    except SyntaxError as exc:
+        return _text(400, f"malformed query: {exc}")
+    except (OSError, ValueError, RuntimeError, TypeError) as exc:
+        return _text(500, f"the query failed during evaluation: {exc}")
+
+
+_PREFIXES = {
+    "glr": "https://w3id.org/glr/ontology#",
+    "pf": "https://w3id.org/glr/kb/postfusion#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
+
+def _with_charset(media: str) -> str:
+    if media.startswith("text/") or media.endswith("json") or media.endswith("xml"):
+        return f"{media}; charset=utf-8"
+    return media
+
+
+def _worker_main(conn: Connection, nquads: bytes) -> None:
+    """Entry point of a worker process: load the dataset, then answer jobs until told to stop."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(nquads, format=ox.RdfFormat.N_QUADS)
+    conn.send("ready")
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        try:
+            reply = evaluate(store, job)
+        except BaseException as exc:  # the worker must answer, whatever happens
+            reply = _text(500, f"internal error while evaluating the query: {type(exc).__name__}: {exc}")
+        conn.send(reply)
+
+
+class _Worker:
+    def __init__(self, ctx: Any, nquads: bytes) -> None:
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, nquads), daemon=True, name="glr-sparql-worker")
+        self.process.start()
+        child.close()
+
+    def wait_ready(self, timeout: float) -> None:
+        if not self.conn.poll(timeout) or self.conn.recv() != "ready":
+            self.kill()
+            raise RuntimeError(f"a SPARQL worker did not start within {timeout:.0f} s")
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(timeout=2)
+        self.kill()
+
+
+class WorkerPool:
+    """A fixed number of worker processes; a query that overruns its limit kills its worker.
+
+    ``run`` waits at most ``timeout`` seconds in total: queueing for a free
+    worker plus evaluation. A killed worker is replaced in the background.
+    """
+
+    START_TIMEOUT = 60.0
+
+    def __init__(self, nquads: bytes, *, size: int = 2, timeout: float = 10.0) -> None:
+        if size < 1:
+            raise ValueError("the pool needs at least one worker")
+        self.nquads = nquads
+        self.size = size
+        self.timeout = timeout
+        self._ctx = multiprocessing.get_context("spawn")
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._all: set[_Worker] = set()
+        self._replacing: set[asyncio.Task[None]] = set()
+        self.killed = 0
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._ctx, self.nquads)
+        worker.wait_ready(self.START_TIMEOUT)
+        return worker
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._idle = asyncio.Queue()
+        workers = await asyncio.gather(*(loop.run_in_executor(None, self._spawn) for _ in range(self.size)))
+        for worker in workers:
+            self._all.add(worker)
+            self._idle.put_nowait(worker)
+
+    async def _replace(self, worker: _Worker) -> None:
+        loop = asyncio.get_running_loop()
+        self._all.discard(worker)
+        await loop.run_in_executor(None, worker.kill)
+        fresh = await loop.run_in_executor(None, self._spawn)
+        self._all.add(fresh)
+        assert self._idle is not None
+        self._idle.put_nowait(fresh)
+
+    def _schedule_replacement(self, worker: _Worker) -> None:
+        self.killed += 1
+        task = asyncio.get_running_loop().create_task(self._replace(worker))
+        self._replacing.add(task)
+        task.add_done_callback(self._replacing.discard)
+
+    async def run(self, job: Job) -> Reply:
+        if self._idle is None:
+            raise RuntimeError("the worker pool is not started")
+        loop = asyncio.get_running_loop()
+        deadline = time.monotonic() + self.timeout
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), timeout=self.timeout)
+        except asyncio.TimeoutError:
+            return _text(503, f"all query workers stayed busy for the {self.timeout:g} s time limit; try again shortly.")
+        try:
+            worker.conn.send(job)
+            remaining = max(0.0, deadline - time.monotonic())
+            answered = await loop.run_in_executor(None, worker.conn.poll, remaining)
+            if not answered:
+                self._schedule_replacement(worker)
+                return _text(
+                    503,
+                    f"the query was stopped after the {self.timeout:g} s time limit of this endpoint. "
+                    "Narrow it (more specific patterns, LIMIT), or start the server with a higher --timeout.",
+                )
+            reply: Reply = worker.conn.recv()
+        except BaseException:
+            # Cancelled (client went away) or a broken pipe: the worker's state is unknown.
+            self._schedule_replacement(worker)
+            raise
+        self._idle.put_nowait(worker)
+        return reply
+
+    async def close(self) -> None:
+        for task in list(self._replacing):
+            task.cancel()
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(None, w.stop) for w in list(self._all)), return_exceptions=True)
+        self._all.clear()
