@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,7 +75,9 @@ def parse_case_bytes(data: bytes, *, source: str, rdf_format: str, allow_remote:
                 line = getattr(exc, "lineno", None)
                 raise InputError(f"not valid JSON: {getattr(exc, 'msg', exc)}.", source=source, line=line) from None
             doc = safety.resolve_jsonld_contexts(doc, source=source, allow_remote=allow_remote)
-            graph.parse(data=json.dumps(doc), format="json-ld")
+            with warnings.catch_warnings():  # rdflib's JSON-LD parser uses its own deprecated ConjunctiveGraph
+                warnings.simplefilter("ignore", DeprecationWarning)
+                graph.parse(data=json.dumps(doc), format="json-ld")
         else:
             try:
                 text = data.decode("utf-8")

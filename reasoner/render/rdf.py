@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from rdflib import Graph
 
 from ..results import RecommendationResult
@@ -26,5 +28,7 @@ def derivation_with_context(result: RecommendationResult) -> Graph:
 def render_rdf(result: RecommendationResult, fmt: str) -> str:
     graph = derivation_with_context(result)
     if fmt == "jsonld":
-        return graph.serialize(format="json-ld", indent=2, auto_compact=True)
+        with warnings.catch_warnings():  # rdflib's JSON-LD serializer uses its own deprecated ConjunctiveGraph
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return graph.serialize(format="json-ld", indent=2, auto_compact=True)
     return graph.serialize(format="turtle")

@@ -1,0 +1,24 @@
+"""Shared fixtures: the bundled knowledge base is loaded once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(scope="session")
+def kb():
+    from reasoner import default_knowledge_base
+
+    return default_knowledge_base()
+
+
+@pytest.fixture(scope="session")
+def seed_result(kb):
+    from reasoner import recommend
+
+    return recommend(EXAMPLES / "seed-case.ttl", kb=kb)

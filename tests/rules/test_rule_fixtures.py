@@ -1,0 +1,149 @@
+"""Every rule fixture in tests/rules/cases/<rule-id>/ runs on every engine.
+
+A fixture is a valid case graph plus glrt:Expectation nodes stating what
+the reasoner must (or must not) report and which premises and evidence
+its explanation must name (see tests/rules/README.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.term import Node
+
+from reasoner import RecommendationResult, recommend
+from reasoner.engines import ENGINES
+from reasoner.vocab import RDF
+
+GLRT = Namespace("https://w3id.org/glr/test#")
+CASES = Path(__file__).parent / "cases"
+LISTS = {
+    "recommendation": "recommendations",
+    "not-recommended": "not_recommended",
+    "caution": "cautions",
+    "information-need": "information_needs",
+    "assessment": "assessments",
+}
+
+
+@dataclass(frozen=True)
+class Expectation:
+    result: str
+    id: str
+    present: bool
+    priority: str | None
+    premises: tuple[tuple[str, str], ...]
+    evidence: tuple[str, ...]
+    reasons: tuple[str, ...]
+    affects: tuple[str, ...]
+
+
+def _closure(graph: Graph, node: Node, seen: set[Node]) -> None:
+    if node in seen:
+        return
+    seen.add(node)
+    for _, o in graph.predicate_objects(node):
+        if isinstance(o, BNode):
+            _closure(graph, o, seen)
+
+
+def split_fixture(path: Path) -> tuple[Graph, list[Expectation], str | None]:
+    """Separate the case graph from its expectations."""
+    full = Graph().parse(path, format="turtle")
+    test_nodes: set[Node] = set()
+    for node in set(full.subjects(RDF.type, GLRT.Expectation)) | set(full.subjects(GLRT.runAsOf, None)):
+        _closure(full, node, test_nodes)
+    case = Graph()
+    for t in full:
+        if t[0] not in test_nodes:
+            case.add(t)
+    expectations = []
+    for node in full.subjects(RDF.type, GLRT.Expectation):
+        premises = []
+        for p in full.objects(node, GLRT.premise):
+            premises.append((str(full.value(p, GLRT.subject)), str(full.value(p, GLRT.property))))
+        present = full.value(node, GLRT.present)
+        priority = full.value(node, GLRT.priority)
+        expectations.append(
+            Expectation(
+                result=str(full.value(node, GLRT.result)),
+                id=str(full.value(node, GLRT.id)),
+                present=bool(present.toPython()) if isinstance(present, Literal) else True,
+                priority=str(priority) if priority is not None else None,
+                premises=tuple(sorted(premises)),
+                evidence=tuple(sorted(str(e) for e in full.objects(node, GLRT.evidence))),
+                reasons=tuple(sorted(str(r) for r in full.objects(node, GLRT.reason))),
+                affects=tuple(sorted(str(a) for a in full.objects(node, GLRT.affects))),
+            )
+        )
+    as_of = next((str(o) for o in full.objects(None, GLRT.runAsOf)), None)
+    return case, expectations, as_of
+
+
+FIXTURES = sorted(CASES.glob("*/*.ttl"))
+
+
+def _evidence_iri(item: dict) -> str:
+    return item["id"]
+
+
+def check(result: RecommendationResult, exp: Expectation, where: str) -> None:
+    data = result.to_json()
+    assert exp.result in LISTS, f"{where}: unknown glrt:result '{exp.result}'"
+    items = [i for i in data[LISTS[exp.result]] if i["id"] == exp.id]
+    if not exp.present:
+        assert not items, f"{where}: '{exp.id}' must not be among {LISTS[exp.result]}, got {items}"
+        return
+    assert items, f"{where}: expected '{exp.id}' among {LISTS[exp.result]}; got {[i['id'] for i in data[LISTS[exp.result]]]}"
+    item = items[0]
+    if exp.priority:
+        assert item.get("priority") == exp.priority, f"{where}: priority {item.get('priority')} != {exp.priority}"
+    premises = {(p["subject"], p["property"]) for p in item.get("premises", [])}
+    for premise in exp.premises:
+        assert premise in premises, f"{where}: premise {premise} not among {sorted(premises)}"
+    if exp.result in ("recommendation", "caution"):
+        assert item["premises"], f"{where}: premises must never be empty"
+        assert item["evidence"], f"{where}: evidence must never be empty"
+    evidence = {e["id"] for e in item.get("evidence", [])}
+    for ev in exp.evidence:
+        local = ev.rsplit("#", 1)[-1].removeprefix("ev-")
+        assert local in evidence, f"{where}: evidence {local} not among {sorted(evidence)}"
+    reasons = {r["condition"] for r in item.get("reasons", [])}
+    for reason in exp.reasons:
+        assert reason in reasons, f"{where}: reason {reason} not among {sorted(reasons)}"
+    affects = set(item.get("affects", []))
+    for a in exp.affects:
+        assert a in affects, f"{where}: affects {a} not among {sorted(affects)}"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_rule_fixture(fixture: Path, engine: str) -> None:
+    case, expectations, as_of = split_fixture(fixture)
+    assert expectations, f"{fixture}: a fixture must state at least one glrt:Expectation"
+    result = recommend(case, as_of=as_of, engine=engine)
+    assert result.validation.conforms, f"{fixture} must be a valid case:\n{result.validation.to_text()}"
+    for exp in expectations:
+        check(result, exp, f"{fixture.parent.name}/{fixture.name} [{engine}]")
+
+
+def test_every_rule_has_fixtures_that_fire_and_that_do_not() -> None:
+    """The catalogue is only trustworthy if each rule is shown both ways."""
+    from reasoner import default_knowledge_base
+
+    kb = default_knowledge_base()
+    missing = []
+    for rule in kb.rules:
+        directory = CASES / rule.rule_id
+        files = list(directory.glob("*.ttl"))
+        fires = not_fires = False
+        for f in files:
+            _, exps, _ = split_fixture(f)
+            fires |= any(e.present for e in exps)
+            not_fires |= any(not e.present for e in exps)
+        if not (fires and not_fires):
+            missing.append(rule.rule_id)
+    assert not missing, f"rules lacking a firing and a non-firing fixture: {missing}"
