@@ -57,6 +57,7 @@ class Evidence:
     reference: tuple[int, ...]
     certainty: str
     conflicts_with: tuple[str, ...] = ()
+    source_note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +67,7 @@ class Evidence:
             "reference": list(self.reference),
             "certainty": self.certainty,
             "conflicts_with": list(self.conflicts_with),
+            "source_note": self.source_note,
         }
 
 
@@ -244,7 +246,9 @@ class _Explainer:
             when = f" ({self.label(date_prop)} {date})" if date is not None else ""
             return f"{subject_label}{when}: {value} whole {unit} before the as-of date {self.as_of.date.isoformat()}"
         if prop == RDF.type:
-            return f"{subject_label} is recorded as {self.label(value)}"
+            date = self.case_graph.value(subject, GLR.date)
+            when = f" (dated {date})" if date is not None else ""
+            return f"{subject_label}{when} is recorded as a {self.label(value)}"
         return f"{subject_label}: {self.label(prop)} = {self.label(value)}"
 
     def premises(self, result: Node) -> list[Premise]:
@@ -276,6 +280,7 @@ class _Explainer:
             reference=tuple(refs),
             certainty=self.label(certainty) if certainty is not None else "not stated",
             conflicts_with=tuple(conflicts),
+            source_note=str(k.value(source, GLR.bibliographicStatus) or "") if source is not None else "",
         )
 
     @staticmethod

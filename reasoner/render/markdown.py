@@ -11,8 +11,8 @@ def _evidence_lines(evidence: tuple[Evidence, ...], indent: str = "  ") -> list[
     lines = []
     for e in evidence:
         refs = ", ".join(str(n) for n in e.reference) or "no reference number"
-        noun = "references" if len(e.reference) > 1 else "reference"
-        line = f"{indent}- Evidence: {e.statement} — {e.source}, {noun} {refs} (grade: {e.certainty})"
+        noun = "refs" if len(e.reference) > 1 else "ref"
+        line = f"{indent}- Evidence [{noun} {refs}; grade {e.certainty}]: {e.statement}"
         if e.conflicts_with:
             line += f". ⚠ The source contradicts itself here: see also {', '.join(e.conflicts_with)}"
         lines.append(line)
@@ -76,6 +76,11 @@ def render_markdown(result: RecommendationResult) -> str:
             out.append(f"- **{a.label}** (`{a.id}`)")
             out += _premise_lines(a.premises)
             out += _evidence_lines(a.evidence)
+        out.append("")
+    sources = sorted({(e.source, e.source_note) for group in (result.recommendations, result.not_recommended, result.cautions, result.assessments) for r in group for e in r.evidence})
+    if sources:
+        out += ["## Sources", "", "Reference numbers above are the source document's own numbered references.", ""]
+        out += [f"- {name}" + (f" — {note}" if note else "") for name, note in sources]
         out.append("")
     out.append("_Decision support only: every line above traces to the case facts and source statements shown; verify against the primary literature and clinical judgement._")
     return "\n".join(out) + "\n"
