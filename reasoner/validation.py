@@ -260,7 +260,9 @@ def validate_graph(
     results = tuple(
         sorted(
             (_read_result(results_graph, node, data=data, shapes=shapes, ontology=ontology)
-             for node in results_graph.subjects(RDF.type, SH.ValidationResult)),
+             for node in results_graph.subjects(RDF.type, SH.ValidationResult)
+             # nested results (sh:detail, e.g. under sh:node) explain a top-level one; not reported twice
+             if (None, SH.detail, node) not in results_graph),
             key=ValidationResult.sort_key,
         )
     )

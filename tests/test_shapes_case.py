@@ -161,3 +161,27 @@ def test_shapes_use_only_terms_the_ontology_defines(shapes: Graph, ontology: Gra
         if isinstance(term, URIRef) and str(term).startswith(str(GLR)):
             assert term in defined, f"{term} is used in the shapes but not defined in the ontology"
 
+
+
+def test_calendar_date_pattern_accepts_exactly_the_real_days(shapes: Graph) -> None:
+    """The sh:pattern that makes every engine reject impossible dates agrees with the calendar."""
+    import datetime as dt
+
+    from reasoner.vocab import XSD
+
+    shape = URIRef("https://w3id.org/glr/shapes/case#CalendarDateShape")
+    assert shapes.value(shape, SH.datatype) == XSD.date
+    pattern = re.compile(str(shapes.value(shape, SH.pattern)))
+    for year in (1896, 1900, 1999, 2000, 2023, 2024, 2026, 2100, 2104):
+        for month in range(1, 13):
+            for day in range(1, 32):
+                text = f"{year:04d}-{month:02d}-{day:02d}"
+                try:
+                    dt.date(year, month, day)
+                    real = True
+                except ValueError:
+                    real = False
+                assert bool(pattern.match(text)) == real, text
+    assert pattern.match("2026-06-20Z") and pattern.match("2026-06-20+01:00")
+    for wrong in ("June 2026", "2026-06", "2026-06-20T10:00:00", "20-06-2026", "2026-6-20"):
+        assert not pattern.match(wrong), wrong

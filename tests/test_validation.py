@@ -310,3 +310,18 @@ def test_broken_shapes_file_is_a_knowledge_base_error(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeBaseError) as info:
         load_case_shapes(tmp_path)
     assert "broken.ttl" in str(info.value)
+
+
+@pytest.mark.parametrize("literal", ['"2026-02-30"^^xsd:date', '"2026-02-10T10:00:00"^^xsd:dateTime', '"2026-02-10"'])
+def test_impossible_or_mistyped_date_is_one_violation(literal: str, shapes: Graph, ontology: Graph) -> None:
+    from rdflib import Literal
+
+    from reasoner.vocab import XSD
+
+    lexical, _, datatype = literal.strip('"').partition('"^^xsd:')
+    value = Literal(lexical, datatype=XSD[datatype]) if datatype else Literal(lexical)
+    graph = _seed()
+    graph.set((URIRef(SEED + "fusion"), GLR.date, value))
+    result = _only_violation(graph, shapes, ontology)
+    assert result.focus_node == SEED + "fusion" and result.path == str(GLR.date)
+    assert "not a calendar date" in result.message
