@@ -124,7 +124,7 @@ def build_dataset(
     paths: Iterable[str | Path],
     *,
     kb: "KnowledgeBase",
-    engine: str = "rdflib",
+    engine: str = "oxigraph",
     as_of: dt.date | str | None = None,
 ) -> ServedDataset:
     """Run the pipeline on every case and gather ontology, knowledge base and cases into one dataset.

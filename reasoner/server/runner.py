@@ -52,7 +52,7 @@ class EndpointThread:
         kb: "KnowledgeBase | None" = None,
         dataset: "ServedDataset | None" = None,
         settings: ServerSettings = ServerSettings(),
-        engine: str = "rdflib",
+        engine: str = "oxigraph",
         host: str = "127.0.0.1",
         port: int | None = None,
     ) -> None:

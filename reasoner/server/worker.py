@@ -159,9 +159,13 @@ class _Worker:
         child.close()
 
     def wait_ready(self, timeout: float) -> None:
-        if not self.conn.poll(timeout) or self.conn.recv() != "ready":
+        try:
+            ready = self.conn.poll(timeout) and self.conn.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
             self.kill()
-            raise RuntimeError(f"a SPARQL worker did not start within {timeout:.0f} s")
+            raise RuntimeError(f"a SPARQL worker did not start within {timeout:.0f} s (exit code {self.process.exitcode})")
 
     def kill(self) -> None:
         if self.process.is_alive():
