@@ -1,0 +1,59 @@
+"""A second SHACL engine (pyrudof) gives the same conforms verdict as pySHACL.
+
+Why: the case shapes are meant to be engine-neutral (SHACL Core plus three
+portable SHACL-SPARQL constraints). Running a second, independent engine
+over every example — valid and invalid — is what shows it. Skipped when
+pyrudof is not installed.
+
+pyrudof is given the case graph merged with the ontology: sh:targetClass
+and sh:class follow rdfs:subClassOf in the data graph, which is how
+pySHACL's ont_graph makes a glr:Seroma a glr:ClinicalFinding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from reasoner.loading import load_case
+from reasoner.paths import ONTOLOGY_DIR
+from reasoner.validation import load_case_shapes, validate_graph
+
+pyrudof = pytest.importorskip("pyrudof")
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+CASE_FILES = sorted(EXAMPLES.glob("*.ttl")) + sorted(
+    p for p in (EXAMPLES / "invalid").glob("*.ttl") if p.name != "not-rdf.ttl"
+)
+
+
+@pytest.fixture(scope="module")
+def ontology() -> Graph:
+    return Graph().parse(ONTOLOGY_DIR / "glr.ttl", format="turtle")
+
+
+@pytest.fixture(scope="module")
+def shapes() -> Graph:
+    return load_case_shapes()
+
+
+def _rudof_conforms(data: Graph, shapes: Graph, tmp_path: Path) -> bool:
+    data_file = tmp_path / "data.nt"
+    shapes_file = tmp_path / "shapes.ttl"
+    data_file.write_bytes(data.serialize(format="nt", encoding="utf-8"))
+    shapes_file.write_bytes(shapes.serialize(format="turtle", encoding="utf-8"))
+    rudof = pyrudof.Rudof(pyrudof.RudofConfig())
+    rudof.read_data(str(data_file), format=pyrudof.RDFFormat.NTriples)
+    rudof.read_shacl(str(shapes_file))
+    report = rudof.validate_shacl()
+    return not any("Violation" in str(entry.severity) for entry in report)
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.name)
+def test_pyrudof_agrees_with_pyshacl(path: Path, shapes: Graph, ontology: Graph, tmp_path: Path) -> None:
+    case = load_case(path).graph
+    expected = validate_graph(case, shapes=shapes, ontology=ontology).conforms
+    assert _rudof_conforms(case + ontology, shapes, tmp_path) == expected
