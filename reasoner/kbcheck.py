@@ -237,6 +237,25 @@ def _iris_in_algebra(node: Any, out: set[URIRef], seen: set[int] | None = None) 
             _iris_in_algebra(getattr(node, attr), out, seen)
 
 
+_QUERY_CACHE: dict[str, tuple[str, frozenset[URIRef]] | str] = {}
+
+
+def _parse_query(text: str) -> tuple[str, frozenset[URIRef]] | str:
+    """(query form, every IRI in it) or the parse error; cached by text (rdflib's parser is slow)."""
+    if text not in _QUERY_CACHE:
+        from rdflib.plugins.sparql import prepareQuery
+
+        try:
+            parsed = prepareQuery(text)
+        except Exception as exc:
+            _QUERY_CACHE[text] = " ".join(str(exc).split())[:240]
+        else:
+            iris: set[URIRef] = set()
+            _iris_in_algebra(parsed.algebra, iris)
+            _QUERY_CACHE[text] = (parsed.algebra.name, frozenset(iris))
+    return _QUERY_CACHE[text]
+
+
 _PREFIXED_GLR = re.compile(r"(?<![\w:/#])glr:([A-Za-z_][\w\-]*)")
 
 
@@ -436,7 +455,6 @@ def _shacl_check(kb: _Kb) -> CheckResult:
 def _rule_checks(kb: _Kb) -> CheckResult:
     def run(result: CheckResult) -> None:
         import pyoxigraph
-        from rdflib.plugins.sparql import prepareQuery
 
         rule_count = 0
         for directory, graph in kb.modules.items():
@@ -463,19 +481,17 @@ def _rule_checks(kb: _Kb) -> CheckResult:
                         result.problems.append(Problem(result.name, f"rule '{rid}' names query file '{qf}', which does not exist.", subject=rid, source=src))
                         continue
                     text = query_path.read_text(encoding="utf-8")
-                    try:
-                        parsed = prepareQuery(text)
-                    except Exception as exc:
-                        result.problems.append(Problem(result.name, f"rule '{rid}': {query_path.name} does not parse as SPARQL (rdflib): {' '.join(str(exc).split())[:240]}", subject=rid, source=str(query_path)))
+                    parsed = _parse_query(text)
+                    if isinstance(parsed, str):
+                        result.problems.append(Problem(result.name, f"rule '{rid}': {query_path.name} does not parse as SPARQL (rdflib): {parsed}", subject=rid, source=str(query_path)))
                         continue
+                    query_form, iris = parsed
                     try:
                         pyoxigraph.Store().query(text)
                     except SyntaxError as exc:
                         result.problems.append(Problem(result.name, f"rule '{rid}': {query_path.name} does not parse as SPARQL (Oxigraph): {exc}", subject=rid, source=str(query_path)))
-                    if parsed.algebra.name != "ConstructQuery":
+                    if query_form != "ConstructQuery":
                         result.problems.append(Problem(result.name, f"rule '{rid}': {query_path.name} is not a CONSTRUCT query.", subject=rid, source=str(query_path)))
-                    iris: set[URIRef] = set()
-                    _iris_in_algebra(parsed.algebra, iris)
                     for iri in sorted(iris, key=str):
                         problem = _check_term(iri, kb, where=f"rule '{rid}' ({query_path.name})", source=str(query_path), check=result.name)
                         if problem is not None:

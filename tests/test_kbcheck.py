@@ -1,0 +1,247 @@
+"""`glr check` (issue 4): passes on the repository, and on deliberately broken
+copies of the knowledge base fails with a message naming the culprit."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reasoner.cli import main
+from reasoner.kbcheck import KbReport, check_knowledge_base, resolve_layout
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "queries" / "postfusion" / "rules"
+GLR = "https://w3id.org/glr/ontology#"
+PF = "https://w3id.org/glr/kb/postfusion#"
+
+needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs java")
+
+
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    """A private copy of ontology/, shapes/ and queries/ to break."""
+    for part in ("ontology", "shapes", "queries"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    return tmp_path
+
+
+def _a_rule(root: Path) -> tuple[Path, str]:
+    """The metadata file and id of the first rule, alphabetically."""
+    meta = sorted((root / "queries" / "postfusion" / "rules").glob("*.ttl"))[0]
+    return meta, meta.stem
+
+
+def _check(root: Path, **kwargs: bool) -> KbReport:
+    kwargs.setdefault("reason", False)
+    kwargs.setdefault("profile", False)
+    return check_knowledge_base(root, **kwargs)
+
+
+def _errors(report: KbReport) -> list[str]:
+    return [p.message for c in report.checks for p in c.errors]
+
+
+def _edit(path: Path, old: str, new: str, *, count: int = 1, regex: bool = False) -> None:
+    text = path.read_text(encoding="utf-8")
+    changed = re.sub(old, new, text, count=count) if regex else text.replace(old, new, count)
+    assert changed != text, f"nothing to change in {path.name}"
+    path.write_text(changed, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------
+# the repository
+
+
+@needs_java
+@pytest.mark.slow
+def test_glr_check_passes_on_the_repository() -> None:
+    report = check_knowledge_base()
+    assert report.ok, report.to_text()
+    names = [c.name for c in report.checks]
+    assert "DL reasoner" in names and "knowledge-base shapes (SHACL)" in names
+    assert all(c.status in ("ok", "warn", "skip") for c in report.checks)
+
+
+def test_layout_accepts_a_root_a_queries_dir_or_one_module() -> None:
+    by_root = resolve_layout(ROOT)
+    by_queries = resolve_layout(ROOT / "queries")
+    by_module = resolve_layout(ROOT / "queries" / "postfusion")
+    assert by_root.modules == by_queries.modules == by_module.modules == (ROOT / "queries" / "postfusion",)
+    assert by_root.ontology_dir == ROOT / "ontology"
+
+
+# --------------------------------------------------------------------------
+# broken copies: each must fail, naming the culprit
+
+
+def test_rule_without_evidence_is_named(kb_copy: Path) -> None:
+    meta, rule_id = _a_rule(kb_copy)
+    _edit(meta, r"\n\s*glr:hasEvidence [^;]*;", "", regex=True)
+    report = _check(kb_copy)
+    assert not report.ok
+    hits = [p for p in report.problems if p.subject == PF + f"rule-{rule_id}" and "glr:hasEvidence" in p.message]
+    assert hits, report.to_text()
+    assert f"pf:rule-{rule_id}" in hits[0].message
+
+
+def test_unlabelled_class_is_named(kb_copy: Path) -> None:
+    _edit(kb_copy / "ontology" / "glr.ttl", 'rdfs:label "postoperative seroma"@en ;', "")
+    report = _check(kb_copy)
+    assert not report.ok
+    assert any(p.subject == GLR + "Seroma" and "no rdfs:label" in p.message for p in report.problems), report.to_text()
+
+
+@needs_java
+@pytest.mark.slow
+def test_unsatisfiable_class_is_named(kb_copy: Path) -> None:
+    with (kb_copy / "ontology" / "glr.ttl").open("a", encoding="utf-8") as handle:
+        handle.write(
+            '\nglr:ImpossibleSeroma a owl:Class ; rdfs:label "impossible seroma"@en ;\n'
+            '    skos:definition "A seroma that is also a procedure."@en ;\n'
+            "    rdfs:subClassOf glr:Seroma, glr:Procedure .\n"
+            "glr:Procedure owl:disjointWith glr:ClinicalFinding .\n"
+        )
+    report = _check(kb_copy, reason=True)
+    assert not report.ok
+    reasoner = next(c for c in report.checks if c.name == "DL reasoner")
+    assert [p.subject for p in reasoner.errors] == [GLR + "ImpossibleSeroma"]
+    assert "unsatisfiable" in reasoner.errors[0].message
+
+
+def test_typo_in_a_rule_property_is_named(kb_copy: Path) -> None:
+    meta, rule_id = _a_rule(kb_copy)
+    query = meta.with_suffix(".rq")
+    _edit(query, "glr:status", "glr:statsu")
+    report = _check(kb_copy)
+    assert not report.ok
+    hits = [p for p in report.problems if p.subject == GLR + "statsu"]
+    assert hits, report.to_text()
+    assert rule_id in hits[0].message and "does not define" in hits[0].message
+
+
+def test_typo_in_a_module_term_used_by_a_rule_is_named(kb_copy: Path) -> None:
+    meta, rule_id = _a_rule(kb_copy)
+    _edit(meta.with_suffix(".rq"), r"pf:([a-z][\w-]*)", r"pf:\1-typo", regex=True)
+    report = _check(kb_copy)
+    hits = [p for p in report.problems if p.subject and p.subject.startswith(PF) and p.subject.endswith("-typo")]
+    assert hits and rule_id in hits[0].message, report.to_text()
+
+
+def test_typo_in_a_shape_is_named(kb_copy: Path) -> None:
+    shape = sorted((kb_copy / "shapes" / "case").glob("*.ttl"))[0]
+    text = shape.read_text(encoding="utf-8")
+    term = re.search(r"glr:([A-Za-z]+)\b", text.split("\n\n", 1)[1])
+    assert term is not None
+    _edit(shape, f"glr:{term.group(1)}", f"glr:{term.group(1)}Typo")
+    report = _check(kb_copy)
+    assert any(p.subject == GLR + term.group(1) + "Typo" and shape.name in p.message for p in report.problems), report.to_text()
+
+
+def test_query_that_does_not_parse_is_named(kb_copy: Path) -> None:
+    meta, rule_id = _a_rule(kb_copy)
+    _edit(meta.with_suffix(".rq"), "WHERE {", "WHERE {{", count=1)
+    report = _check(kb_copy)
+    assert any(rule_id in m and "does not parse" in m for m in _errors(report)), report.to_text()
+
+
+def test_missing_query_file_is_named(kb_copy: Path) -> None:
+    meta, rule_id = _a_rule(kb_copy)
+    meta.with_suffix(".rq").unlink()
+    report = _check(kb_copy)
+    assert any(rule_id in m and "does not exist" in m for m in _errors(report)), report.to_text()
+
+
+def test_rule_id_must_equal_file_name(kb_copy: Path) -> None:
+    meta, rule_id = _a_rule(kb_copy)
+    _edit(meta, f'glr:ruleId "{rule_id}"', 'glr:ruleId "some-other-id"')
+    report = _check(kb_copy)
+    assert any("some-other-id" in m and "file name" in m for m in _errors(report)), report.to_text()
+
+
+def test_catalogue_entry_no_rule_produces_is_named(kb_copy: Path) -> None:
+    meta, _ = _a_rule(kb_copy)
+    produced = re.search(r"glr:produces pf:([\w-]+)", meta.read_text(encoding="utf-8"))
+    assert produced is not None
+    entry = produced.group(1)
+    for other in (kb_copy / "queries" / "postfusion" / "rules").glob("*.ttl"):
+        text = other.read_text(encoding="utf-8")
+        if re.search(rf"glr:produces pf:{re.escape(entry)}\s*;", text):
+            other.with_suffix(".rq").unlink()
+            other.unlink()
+    report = _check(kb_copy)
+    assert any(p.subject == PF + entry and "No rule produces" in p.message for p in report.problems), report.to_text()
+
+
+def test_evidence_without_source_or_claim_is_named(kb_copy: Path) -> None:
+    evidence = kb_copy / "queries" / "postfusion" / "evidence.ttl"
+    first = re.search(r"^(pf:ev-[\w-]+) a glr:EvidenceStatement", evidence.read_text(encoding="utf-8"), re.M)
+    assert first is not None
+    _edit(evidence, r"(pf:ev-[\w-]+ a glr:EvidenceStatement ;)\s*\n\s*glr:claim \"[^\"]*\" ;\s*\n\s*glr:statedIn [^;]+;", r"\1", regex=True)
+    report = _check(kb_copy)
+    messages = [p.message for p in report.problems if p.subject and p.subject.endswith(first.group(1)[3:])]
+    assert any("glr:statedIn" in m for m in messages), report.to_text()
+    assert any("glr:claim" in m for m in messages), report.to_text()
+
+
+def test_duplicate_catalogue_id_is_named(kb_copy: Path) -> None:
+    catalogue = kb_copy / "queries" / "postfusion" / "catalogue-analgesia.ttl"
+    _edit(catalogue, 'glr:catalogueId "nsaid" ;', 'glr:catalogueId "multimodal-analgesia" ;')
+    report = _check(kb_copy)
+    assert any("'multimodal-analgesia'" in m and "pf:nsaid" in m for m in _errors(report)), report.to_text()
+
+
+def test_query_without_metadata_is_named(kb_copy: Path) -> None:
+    (kb_copy / "queries" / "postfusion" / "rules" / "orphan-rule.rq").write_text("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    report = _check(kb_copy)
+    assert any("orphan-rule.rq" in m for m in _errors(report)), report.to_text()
+
+
+def test_stale_rdfxml_is_reported(kb_copy: Path) -> None:
+    _edit(kb_copy / "ontology" / "glr.ttl", '"postoperative seroma"@en', '"post-operative seroma"@en')
+    report = _check(kb_copy)
+    assert any("glr.owl" in m and "glr ontology export" in m for m in _errors(report)), report.to_text()
+
+
+# --------------------------------------------------------------------------
+# the command
+
+
+def test_cli_check_exits_1_and_names_the_culprit(kb_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    meta, rule_id = _a_rule(kb_copy)
+    _edit(meta.with_suffix(".rq"), "glr:status", "glr:statsu")
+    code = main(["check", "--kb", str(kb_copy), "--no-reasoner", "--no-profile"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "glr:statsu" in out and rule_id in out
+    assert out.rstrip().splitlines()[-1].startswith("FAILED:")
+
+
+def test_cli_check_json(kb_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    meta, _ = _a_rule(kb_copy)
+    _edit(meta, r"\n\s*glr:hasEvidence [^;]*;", "", regex=True)
+    code = main(["check", "--kb", str(kb_copy), "--format", "json", "--no-reasoner", "--no-profile"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert data["ok"] is False and data["errors"] >= 1
+    shacl = next(c for c in data["checks"] if c["name"] == "knowledge-base shapes (SHACL)")
+    assert any("hasEvidence" in p["message"] and p["severity"] == "error" for p in shacl["problems"])
+
+
+def test_cli_check_bad_kb_is_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", "--kb", str(tmp_path / "nowhere")])
+    assert code == 2
+    assert "no such directory" in capsys.readouterr().err
+
+
+def test_cli_ontology_export_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(ROOT / "ontology", tmp_path / "ontology")
+    assert main(["ontology", "export", "--check", "--ontology-dir", str(tmp_path / "ontology")]) == 0
+    _edit(tmp_path / "ontology" / "glr.ttl", '"postoperative seroma"@en', '"post-operative seroma"@en')
+    assert main(["ontology", "export", "--check", "--ontology-dir", str(tmp_path / "ontology")]) == 1
+    assert main(["ontology", "export", "--ontology-dir", str(tmp_path / "ontology")]) == 0
+    assert main(["ontology", "export", "--check", "--ontology-dir", str(tmp_path / "ontology")]) == 0
+    assert "out of date" in capsys.readouterr().out
