@@ -1,0 +1,242 @@
+"""Remote store mode: reason over a case held in an external SPARQL 1.1 store.
+
+Why: hospitals keep clinical data in triple stores (GraphDB, Virtuoso,
+Fuseki, Oxigraph). This module fetches one case's named graph with a
+SPARQL CONSTRUCT (through SPARQLWrapper), runs exactly the pipeline of
+``glr recommend`` on it (parse under the size cap, time normalisation,
+SHACL validation, rules, explanation), and — when an update endpoint is
+given — writes the derived results and their PROV-O derivation back into
+a named graph with SPARQL 1.1 Update.
+
+    >>> from reasoner.remote import recommend_remote             # doctest: +SKIP
+    >>> result = recommend_remote("http://127.0.0.1:7878/query",  # doctest: +SKIP
+    ...     graph_iri="https://hospital.example/graph/case-17",
+    ...     update_endpoint="http://127.0.0.1:7878/update")
+
+Graphs: the case is read from ``graph_iri`` (or from the one named graph
+that types ``case_iri`` as a ``glr:Case``); results go to
+``<case-iri>/graph/results`` unless ``results_graph`` says otherwise, the
+same name `glr serve` uses. Writing replaces that graph (``DROP SILENT``
+then ``INSERT DATA``), so running twice leaves one copy.
+
+Errors: :class:`RemoteStoreError` (an :class:`~reasoner.errors.InputError`,
+exit code 2) when the store cannot be reached, refuses the query or the
+update, or the case cannot be located.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import sys
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError, UsageError
+from .safety import DEFAULT_MAX_BYTES
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from .knowledge import KnowledgeBase
+    from .results import RecommendationResult
+
+__all__ = [
+    "RemoteStoreError",
+    "fetch_case_graph",
+    "locate_case_graph",
+    "write_results",
+    "recommend_remote",
+    "results_graph_for",
+    "add_remote_arguments",
+    "run_remote",
+]
+
+GLR_CASE = "https://w3id.org/glr/ontology#Case"
+DEFAULT_TIMEOUT = 60
+
+
+class RemoteStoreError(InputError):
+    """The external SPARQL store could not give the case, or would not take the results."""
+
+
+def results_graph_for(case_iri: str) -> str:
+    """Where results are written by default: the graph `glr serve` uses too."""
+    return f"{case_iri}/graph/results"
+
+
+def _iri(value: str, what: str) -> str:
+    """Refuse anything that cannot be written between < and > in SPARQL."""
+    from rdflib import URIRef
+
+    bad = set('<>"{}|^`\\ \n\t')
+    if not value or any(c in bad for c in value) or ":" not in value:
+        raise UsageError(f"the {what} '{value}' is not an absolute IRI.")
+    return str(URIRef(value))
+
+
+def _wrapper(endpoint: str, timeout: int) -> Any:
+    from SPARQLWrapper import SPARQLWrapper
+
+    wrapper = SPARQLWrapper(endpoint, agent="glr (knowledge-graph guideline reasoner)")
+    wrapper.setTimeout(timeout)
+    return wrapper
+
+
+def _fail(action: str, endpoint: str, exc: BaseException) -> RemoteStoreError:
+    detail = " ".join(str(exc).split())
+    if len(detail) > 400:
+        detail = detail[:400] + "…"
+    return RemoteStoreError(f"{action} failed: {type(exc).__name__}: {detail}", source=endpoint)
+
+
+def locate_case_graph(endpoint: str, case_iri: str, *, timeout: int = DEFAULT_TIMEOUT) -> str:
+    """The one named graph of the store that says ``<case_iri> a glr:Case``."""
+    from SPARQLWrapper import JSON
+
+    case = _iri(case_iri, "case IRI")
+    wrapper = _wrapper(endpoint, timeout)
+    wrapper.setQuery(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{case}> a <{GLR_CASE}> }} }} LIMIT 2")
+    wrapper.setReturnFormat(JSON)
+    try:
+        bindings = wrapper.query().convert()["results"]["bindings"]
+    except Exception as exc:  # SPARQLWrapper raises urllib, socket and its own errors
+        raise _fail("looking up the case's graph", endpoint, exc) from None
+    graphs = [b["g"]["value"] for b in bindings if b.get("g", {}).get("type") == "uri"]
+    if not graphs:
+        raise RemoteStoreError(
+            f"no named graph of the store types <{case}> as a glr:Case; load each case into a named graph "
+            "of its own, or name the graph with --graph.",
+            source=endpoint,
+        )
+    if len(graphs) > 1:
+        raise RemoteStoreError(
+            f"<{case}> is a glr:Case in several named graphs ({', '.join(graphs)}); name the one to use with --graph.",
+            source=endpoint,
+        )
+    return graphs[0]
+
+
+def fetch_case_graph(
+    endpoint: str, graph_iri: str, *, timeout: int = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES
+) -> "Graph":
+    """CONSTRUCT every triple of one named graph; parsed as safely as a case file."""
+    from SPARQLWrapper import TURTLE
+
+    from .loading import parse_case_bytes
+
+    graph_iri = _iri(graph_iri, "graph IRI")
+    wrapper = _wrapper(endpoint, timeout)
+    wrapper.setQuery(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
+    wrapper.setReturnFormat(TURTLE)
+    try:
+        response = wrapper.query().response
+        data = response.read(max_bytes + 1)
+    except Exception as exc:
+        raise _fail("fetching the case graph", endpoint, exc) from None
+    source = f"{endpoint} graph <{graph_iri}>"
+    if len(data) > max_bytes:
+        raise RemoteStoreError(f"the case graph is larger than the {max_bytes}-byte input limit.", source=source)
+    if not data.strip():
+        raise RemoteStoreError("the graph is empty or does not exist in the store.", source=source)
+    return parse_case_bytes(data, source=source, rdf_format="turtle")
+
+
+def _ntriples(graph: "Graph") -> str:
+    return graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+
+
+def write_results(update_endpoint: str, graph: "Graph", results_graph: str, *, timeout: int = DEFAULT_TIMEOUT) -> None:
+    """Replace ``results_graph`` in the store with ``graph`` (one request: DROP SILENT; INSERT DATA)."""
+    from SPARQLWrapper import POST
+
+    target = _iri(results_graph, "results graph IRI")
+    update = f"DROP SILENT GRAPH <{target}> ;\nINSERT DATA {{ GRAPH <{target}> {{\n{_ntriples(graph)}}} }}"
+    wrapper = _wrapper(update_endpoint, timeout)
+    wrapper.setMethod(POST)
+    wrapper.setQuery(update)
+    try:
+        wrapper.query().response.read()
+    except Exception as exc:
+        raise _fail("writing the results", update_endpoint, exc) from None
+
+
+def recommend_remote(
+    endpoint_url: str,
+    *,
+    case_iri: str | None = None,
+    graph_iri: str | None = None,
+    kb: "KnowledgeBase | None" = None,
+    update_endpoint: str | None = None,
+    results_graph: str | None = None,
+    as_of: dt.date | str | None = None,
+    engine: str = "rdflib",
+    timeout: int = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> "RecommendationResult":
+    """Fetch a case from a SPARQL store, derive its results as `glr recommend` does, optionally write them back.
+
+    Give ``graph_iri`` (the named graph holding the case) or ``case_iri``
+    (its glr:Case node; the graph is looked up). Results are written only
+    when ``update_endpoint`` is given and the case conforms.
+    """
+    from .pipeline import default_knowledge_base, recommend
+
+    if not graph_iri and not case_iri:
+        raise UsageError("give the case's named graph (graph_iri / --graph) or its case IRI (case_iri / --case-iri).")
+    graph_name = graph_iri or locate_case_graph(endpoint_url, case_iri or "", timeout=timeout)
+    graph = fetch_case_graph(endpoint_url, graph_name, timeout=timeout, max_bytes=max_bytes)
+    result = recommend(graph, kb=kb or default_knowledge_base(), as_of=as_of, engine=engine)
+    if case_iri and result.case and result.case != case_iri:
+        raise RemoteStoreError(f"the graph <{graph_name}> describes the case <{result.case}>, not <{case_iri}>.", source=endpoint_url)
+    result = dataclasses.replace(result, source=f"{endpoint_url} graph <{graph_name}>")
+    if update_endpoint and result.validation.conforms:
+        write_results(update_endpoint, result.derivation_graph, results_graph or results_graph_for(result.case), timeout=timeout)
+    return result
+
+
+# --------------------------------------------------------------------------- CLI wiring (`glr recommend --endpoint`)
+
+
+def add_remote_arguments(parser: argparse.ArgumentParser) -> None:
+    """The remote-store options of `glr recommend`."""
+    group = parser.add_argument_group("remote store (instead of a case file)")
+    group.add_argument("--endpoint", metavar="URL", help="SPARQL 1.1 query endpoint holding the case in a named graph")
+    group.add_argument("--graph", metavar="IRI", help="the named graph holding the case")
+    group.add_argument("--case-iri", metavar="IRI", help="the case's glr:Case IRI (its graph is looked up when --graph is not given)")
+    group.add_argument("--update-endpoint", metavar="URL", help="SPARQL 1.1 update endpoint: write the results into a named graph")
+    group.add_argument("--results-graph", metavar="IRI", help="graph to write the results to (default <case-iri>/graph/results; replaced on each run)")
+    group.add_argument("--remote-timeout", type=int, default=DEFAULT_TIMEOUT, metavar="SECONDS", help=f"HTTP timeout for the store (default {DEFAULT_TIMEOUT})")
+
+
+def run_remote(args: argparse.Namespace) -> int:
+    """`glr recommend --endpoint URL (--graph IRI | --case-iri IRI) [--update-endpoint URL]`."""
+    from .commands._common import knowledge_base_from_args
+    from .render import render
+
+    if not (getattr(args, "graph", None) or getattr(args, "case_iri", None)):
+        raise UsageError("with --endpoint, give --graph IRI or --case-iri IRI.")
+    result = recommend_remote(
+        args.endpoint,
+        case_iri=getattr(args, "case_iri", None),
+        graph_iri=getattr(args, "graph", None),
+        kb=knowledge_base_from_args(args),
+        update_endpoint=getattr(args, "update_endpoint", None),
+        results_graph=getattr(args, "results_graph", None),
+        as_of=getattr(args, "as_of", None),
+        engine=getattr(args, "engine", "rdflib"),
+        timeout=getattr(args, "remote_timeout", DEFAULT_TIMEOUT),
+        max_bytes=getattr(args, "max_bytes", DEFAULT_MAX_BYTES),
+    )
+    fmt = getattr(args, "format", "markdown")
+    if not result.validation.conforms:
+        if fmt == "json":
+            sys.stdout.write(render(result, "json"))
+        sys.stderr.write(f"glr: the case in {result.source} does not conform to the case shapes; no recommendations were derived.\n")
+        sys.stderr.write(result.validation.to_text())
+        return 1
+    sys.stdout.write(render(result, fmt))
+    if getattr(args, "update_endpoint", None):
+        target = getattr(args, "results_graph", None) or results_graph_for(result.case)
+        sys.stderr.write(f"glr: results written to <{target}> at {args.update_endpoint}\n")
+    return 0
