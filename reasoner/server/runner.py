@@ -7,11 +7,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from .app import ServerSettings, create_app
 
@@ -36,10 +37,27 @@ def _uvicorn_config(app: Any, host: str, port: int, log_level: str) -> Any:
 
 
 def serve_forever(dataset: "ServedDataset", settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 7878, log_level: str = "info") -> None:
-    """Serve until interrupted (Ctrl-C)."""
+    """Serve until Ctrl-C or SIGTERM, then shut down gracefully and return (a normal stop, not an error)."""
+    import signal
+
     import uvicorn
 
-    uvicorn.Server(_uvicorn_config(create_app(dataset, settings), host, port, log_level)).run()
+    class _Server(uvicorn.Server):
+        # uvicorn re-raises the stopping signal after shutdown (exit status 130 / -15);
+        # for `glr serve` a stop by signal is the ordinary way to end, so it returns instead.
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    _Server(_uvicorn_config(create_app(dataset, settings), host, port, log_level)).run()
 
 
 class EndpointThread:
