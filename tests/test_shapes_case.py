@@ -182,6 +182,5 @@ def test_calendar_date_pattern_accepts_exactly_the_real_days(shapes: Graph) -> N
                 except ValueError:
                     real = False
                 assert bool(pattern.match(text)) == real, text
-    assert pattern.match("2026-06-20Z") and pattern.match("2026-06-20+01:00")
-    for wrong in ("June 2026", "2026-06", "2026-06-20T10:00:00", "20-06-2026", "2026-6-20"):
+    for wrong in ("2026-06-20Z", "2026-06-20+01:00", "June 2026", "2026-06", "2026-06-20T10:00:00", "20-06-2026", "2026-6-20"):
         assert not pattern.match(wrong), wrong

@@ -25,9 +25,12 @@ pyrudof = pytest.importorskip("pyrudof")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-CASE_FILES = sorted(EXAMPLES.glob("*.ttl")) + sorted(
-    p for p in (EXAMPLES / "invalid").glob("*.ttl") if p.name != "not-rdf.ttl"
-)
+CASE_FILES = [
+    p
+    for folder in (EXAMPLES, EXAMPLES / "invalid")
+    for p in sorted(folder.iterdir())
+    if p.suffix in (".ttl", ".jsonld") and p.name != "not-rdf.ttl"
+]
 
 
 @pytest.fixture(scope="module")

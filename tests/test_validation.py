@@ -54,7 +54,14 @@ def _expand(text: str) -> str:
 
 
 def _expectations(path: Path) -> list[tuple[Severity, str, str, str, str]]:
-    """(severity, focus IRI, path, path as written, message fragment) from the file's header."""
+    """(severity, focus IRI, path, path as written, message fragment) from the file's header.
+
+    JSON has no comments: a .jsonld invalid example is the twin of the .ttl
+    example with the same name and must fail in the same way.
+    """
+    if path.suffix == ".jsonld":
+        path = path.with_suffix(".ttl")
+        assert path.exists(), f"a JSON-LD invalid example needs a Turtle twin stating the expected result: {path.name}"
     found = []
     for line in path.read_text(encoding="utf-8").splitlines():
         match = _EXPECT.match(line)
