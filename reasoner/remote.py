@@ -19,6 +19,17 @@ that types ``case_iri`` as a ``glr:Case``); results go to
 same name `glr serve` uses. Writing replaces that graph (``DROP SILENT``
 then ``INSERT DATA``), so running twice leaves one copy.
 
+Rules in the store (``rules_in_store=True``, needs the update endpoint):
+validation and time normalisation stay local (SHACL needs the whole graph),
+but every rule's CONSTRUCT is evaluated *by the store*, over a dataset given
+with the protocol's ``default-graph-uri``: the case's own graph, plus three
+scratch graphs this run writes and drops again — the ontology, the time
+normalisation triples, and the results of earlier stages. Python still adds
+priorities, PROV-O and deterministic names (``reasoner.inference.run_rules``
+with a store-backed engine), so the results are the same as the embedded
+engines'. Cases with blank nodes are refused in this mode: a blank node
+cannot be named across requests.
+
 Errors: :class:`RemoteStoreError` (an :class:`~reasoner.errors.InputError`,
 exit code 2) when the store cannot be reached, refuses the query or the
 update, or the case cannot be located.
@@ -48,6 +59,7 @@ __all__ = [
     "write_results",
     "recommend_remote",
     "results_graph_for",
+    "StoreRuleEngine",
     "add_remote_arguments",
     "run_remote",
 ]
@@ -83,6 +95,13 @@ def _wrapper(endpoint: str, timeout: int) -> Any:
     return wrapper
 
 
+def _set_query(wrapper: Any, text: str, form: str) -> None:
+    """setQuery, then state the query form: SPARQLWrapper guesses it with a regex that also reads
+    comments, so a rule whose header says "add" was sent as an update (``update=``) and refused."""
+    wrapper.setQuery(text)
+    wrapper.queryType = form
+
+
 def _fail(action: str, endpoint: str, exc: BaseException) -> RemoteStoreError:
     detail = " ".join(str(exc).split())
     if len(detail) > 400:
@@ -96,7 +115,7 @@ def locate_case_graph(endpoint: str, case_iri: str, *, timeout: int = DEFAULT_TI
 
     case = _iri(case_iri, "case IRI")
     wrapper = _wrapper(endpoint, timeout)
-    wrapper.setQuery(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{case}> a <{GLR_CASE}> }} }} LIMIT 2")
+    _set_query(wrapper, f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{case}> a <{GLR_CASE}> }} }} LIMIT 2", "SELECT")
     wrapper.setReturnFormat(JSON)
     try:
         bindings = wrapper.query().convert()["results"]["bindings"]
@@ -127,7 +146,7 @@ def fetch_case_graph(
 
     graph_iri = _iri(graph_iri, "graph IRI")
     wrapper = _wrapper(endpoint, timeout)
-    wrapper.setQuery(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
+    _set_query(wrapper, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}", "CONSTRUCT")
     wrapper.setReturnFormat(TURTLE)
     try:
         response = wrapper.query().response
@@ -148,17 +167,161 @@ def _ntriples(graph: "Graph") -> str:
 
 def write_results(update_endpoint: str, graph: "Graph", results_graph: str, *, timeout: int = DEFAULT_TIMEOUT) -> None:
     """Replace ``results_graph`` in the store with ``graph`` (one request: DROP SILENT; INSERT DATA)."""
-    from SPARQLWrapper import POST
-
     target = _iri(results_graph, "results graph IRI")
     update = f"DROP SILENT GRAPH <{target}> ;\nINSERT DATA {{ GRAPH <{target}> {{\n{_ntriples(graph)}}} }}"
+    _update(update_endpoint, update, timeout, "writing the results")
+
+
+def _update(update_endpoint: str, text: str, timeout: int, action: str) -> None:
+    from SPARQLWrapper import POST
+
     wrapper = _wrapper(update_endpoint, timeout)
     wrapper.setMethod(POST)
-    wrapper.setQuery(update)
+    _set_query(wrapper, text, "INSERT")  # any update form: sent as `update=`
     try:
         wrapper.query().response.read()
     except Exception as exc:
-        raise _fail("writing the results", update_endpoint, exc) from None
+        raise _fail(action, update_endpoint, exc) from None
+
+
+class _StoreSession:
+    """One case's rule run inside the store (the EngineSession interface of reasoner.engines)."""
+
+    def __init__(self, engine: "StoreRuleEngine", data: "Graph") -> None:
+        import uuid
+
+        self.engine = engine
+        base = f"urn:glr:scratch:{uuid.uuid4()}"
+        self.ontology_graph = f"{base}:ontology"
+        self.normalised_graph = f"{base}:normalised"
+        self.derived_graph = f"{base}:derived"
+        self.scratch = (self.ontology_graph, self.normalised_graph, self.derived_graph)
+        self.dataset = [self.ontology_graph, self.normalised_graph, self.derived_graph]
+        added = data - engine.fetched
+        if len(engine.fetched - data) == 0:
+            # The store's copy of the case is part of the rules' dataset; only the additions are written.
+            self.dataset.insert(0, engine.case_graph)
+        else:
+            added = data  # normalisation changed the case: the store sees the normalised copy alone
+        self._insert(self.ontology_graph, engine.ontology, "loading the ontology into a scratch graph")
+        self._insert(self.normalised_graph, added, "writing the time normalisation into a scratch graph")
+
+    def _insert(self, graph_iri: str, triples: "Graph", action: str) -> None:
+        if len(triples):
+            _update(self.engine.update_endpoint, f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{_ntriples(triples)}}} }}", self.engine.timeout, action)
+
+    def construct(self, rule: Any) -> list[Any]:
+        from rdflib import Graph
+        from SPARQLWrapper import POST, TURTLE
+
+        from .errors import RuleExecutionError
+
+        wrapper = _wrapper(self.engine.query_endpoint, self.engine.timeout)
+        wrapper.setMethod(POST)
+        for graph_iri in self.dataset:
+            wrapper.addDefaultGraph(graph_iri)
+        _set_query(wrapper, rule.query_text, "CONSTRUCT")
+        wrapper.setReturnFormat(TURTLE)
+        try:
+            data = wrapper.query().response.read()
+            return list(Graph().parse(data=data, format="turtle"))
+        except Exception as exc:
+            detail = " ".join(str(exc).split())[:400]
+            raise RuleExecutionError(
+                f"rule '{rule.rule_id}' failed in the store {self.engine.query_endpoint}: {type(exc).__name__}: {detail}",
+                source=str(rule.query_path),
+            ) from None
+
+    def add(self, triples: Any) -> None:
+        from rdflib import Graph
+
+        graph = Graph()
+        for triple in triples:
+            graph.add(triple)
+        self._insert(self.derived_graph, graph, "writing stage results into a scratch graph")
+
+    def close(self) -> None:
+        drops = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in self.scratch)
+        _update(self.engine.update_endpoint, drops, self.engine.timeout, "dropping the scratch graphs")
+
+
+class StoreRuleEngine:
+    """A rule engine (reasoner.engines.RuleEngine) whose CONSTRUCTs the SPARQL store evaluates."""
+
+    name = "store"
+
+    def __init__(
+        self, query_endpoint: str, update_endpoint: str, *, ontology: "Graph", case_graph: str, fetched: "Graph", timeout: int = DEFAULT_TIMEOUT
+    ) -> None:
+        self.query_endpoint = query_endpoint
+        self.update_endpoint = update_endpoint
+        self.ontology = ontology
+        self.case_graph = case_graph
+        self.fetched = fetched
+        self.timeout = timeout
+        self.sessions: list[_StoreSession] = []
+
+    def open(self, data: "Graph") -> _StoreSession:
+        session = _StoreSession(self, data)
+        self.sessions.append(session)
+        return session
+
+    def close(self) -> None:
+        while self.sessions:
+            self.sessions.pop().close()
+
+
+def _recommend_in_store(
+    endpoint_url: str,
+    update_endpoint: str,
+    graph_name: str,
+    fetched: "Graph",
+    *,
+    kb: "KnowledgeBase",
+    as_of: dt.date | str | None,
+    engine: str,
+    source: str,
+    timeout: int,
+) -> "RecommendationResult":
+    """recommend() with the rules evaluated by the store (mirrors reasoner.pipeline.recommend)."""
+    import time
+
+    from rdflib import BNode, Graph
+
+    from .inference import run_rules
+    from .pipeline import prepare_case, recommend
+    from .results import explain
+
+    if any(isinstance(term, BNode) for triple in fetched for term in triple):
+        raise UsageError(
+            f"the case graph <{graph_name}> has blank nodes; running the rules in the store needs an IRI for every "
+            "node (a blank node cannot be named across requests). Give the nodes IRIs, or run the rules locally.",
+        )
+    copy = Graph()
+    copy += fetched
+    prepared = prepare_case(copy, kb=kb, as_of=as_of, source=source)
+    case_iri = prepared.case_iri
+    if not prepared.report.conforms or case_iri is None:
+        return recommend(fetched, kb=kb, as_of=as_of, engine=engine)  # the pipeline's own answer for these
+    store_engine = StoreRuleEngine(endpoint_url, update_endpoint, ontology=kb.ontology, case_graph=graph_name, fetched=fetched, timeout=timeout)
+    t0 = time.perf_counter()
+    try:
+        derived = run_rules(kb, store_engine, prepared.graph, case_iri)  # type: ignore[arg-type]
+    finally:
+        store_engine.close()
+    t1 = time.perf_counter()
+    result = explain(
+        kb,
+        case=str(case_iri),
+        source=source,
+        as_of=prepared.as_of,
+        engine=f"store ({endpoint_url})",
+        validation=prepared.report,
+        case_graph=prepared.graph,
+        derived=derived,
+    )
+    result.timings = {**prepared.timings, "rules": t1 - t0, "explain": time.perf_counter() - t1}
+    return result
 
 
 def recommend_remote(
@@ -171,6 +334,7 @@ def recommend_remote(
     results_graph: str | None = None,
     as_of: dt.date | str | None = None,
     engine: str = "rdflib",
+    rules_in_store: bool = False,
     timeout: int = DEFAULT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> "RecommendationResult":
@@ -178,18 +342,28 @@ def recommend_remote(
 
     Give ``graph_iri`` (the named graph holding the case) or ``case_iri``
     (its glr:Case node; the graph is looked up). Results are written only
-    when ``update_endpoint`` is given and the case conforms.
+    when ``update_endpoint`` is given and the case conforms. With
+    ``rules_in_store`` the store evaluates the rules (``engine`` is then
+    used only for a case that does not conform).
     """
     from .pipeline import default_knowledge_base, recommend
 
     if not graph_iri and not case_iri:
         raise UsageError("give the case's named graph (graph_iri / --graph) or its case IRI (case_iri / --case-iri).")
+    if rules_in_store and not update_endpoint:
+        raise UsageError("running the rules in the store needs an update endpoint (for its scratch graphs).")
+    kb = kb or default_knowledge_base()
     graph_name = graph_iri or locate_case_graph(endpoint_url, case_iri or "", timeout=timeout)
     graph = fetch_case_graph(endpoint_url, graph_name, timeout=timeout, max_bytes=max_bytes)
-    result = recommend(graph, kb=kb or default_knowledge_base(), as_of=as_of, engine=engine)
+    source = f"{endpoint_url} graph <{graph_name}>"
+    if rules_in_store:
+        assert update_endpoint is not None
+        result = _recommend_in_store(endpoint_url, update_endpoint, graph_name, graph, kb=kb, as_of=as_of, engine=engine, source=source, timeout=timeout)
+    else:
+        result = recommend(graph, kb=kb, as_of=as_of, engine=engine)
     if case_iri and result.case and result.case != case_iri:
         raise RemoteStoreError(f"the graph <{graph_name}> describes the case <{result.case}>, not <{case_iri}>.", source=endpoint_url)
-    result = dataclasses.replace(result, source=f"{endpoint_url} graph <{graph_name}>")
+    result = dataclasses.replace(result, source=source)
     if update_endpoint and result.validation.conforms:
         write_results(update_endpoint, result.derivation_graph, results_graph or results_graph_for(result.case), timeout=timeout)
     return result
@@ -206,6 +380,7 @@ def add_remote_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--case-iri", metavar="IRI", help="the case's glr:Case IRI (its graph is looked up when --graph is not given)")
     group.add_argument("--update-endpoint", metavar="URL", help="SPARQL 1.1 update endpoint: write the results into a named graph")
     group.add_argument("--results-graph", metavar="IRI", help="graph to write the results to (default <case-iri>/graph/results; replaced on each run)")
+    group.add_argument("--rules-in-store", action="store_true", help="evaluate the rules in the store (needs --update-endpoint for scratch graphs, dropped afterwards)")
     group.add_argument("--remote-timeout", type=int, default=DEFAULT_TIMEOUT, metavar="SECONDS", help=f"HTTP timeout for the store (default {DEFAULT_TIMEOUT})")
 
 
@@ -225,6 +400,7 @@ def run_remote(args: argparse.Namespace) -> int:
         results_graph=getattr(args, "results_graph", None),
         as_of=getattr(args, "as_of", None),
         engine=getattr(args, "engine", "rdflib"),
+        rules_in_store=getattr(args, "rules_in_store", False),
         timeout=getattr(args, "remote_timeout", DEFAULT_TIMEOUT),
         max_bytes=getattr(args, "max_bytes", DEFAULT_MAX_BYTES),
     )

@@ -231,3 +231,15 @@ def test_evidence_conflicts(endpoint, kb, results) -> None:
 def test_result_provenance(endpoint, results) -> None:
     found = {(r["case"], r["result"], r["ruleId"]) for r in rows(endpoint, "result-provenance")}
     assert found == {(case, result_iri(case, kind, item), rule) for case, kind, item in all_results(results) for rule in item.rules}
+
+
+@pytest.mark.parametrize("path", sorted(QUERIES.glob("*.rq")), ids=lambda p: p.stem)
+def test_sparqlwrapper_sees_a_query_not_an_update(path) -> None:
+    """SPARQLWrapper guesses the query form with a regex that reads comments too: a header saying
+    "add" or "load" would make it send the query as an update, which the endpoint refuses."""
+    from SPARQLWrapper import SPARQLWrapper
+
+    wrapper = SPARQLWrapper("http://127.0.0.1:1/sparql")
+    wrapper.setQuery(path.read_text(encoding="utf-8"))
+    assert not wrapper.isSparqlUpdateRequest()
+    assert wrapper.queryType in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")

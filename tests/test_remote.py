@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from reasoner.remote import (
@@ -229,6 +229,11 @@ def test_cli_glue_prints_json_and_writes(store, embedded, capsys) -> None:
 
     args = parser.parse_args(["--endpoint", store.query_url, "--graph", GRAPH_PREFIX + "invalid"])
     assert run_remote(args) == 1
+    capsys.readouterr()
+
+    args = parser.parse_args(["--endpoint", store.query_url, "--graph", GRAPH_PREFIX + path.stem, "--update-endpoint", store.update_url, "--rules-in-store"])
+    assert run_remote(args) == 0
+    assert json.loads(capsys.readouterr().out)["recommendations"] == embedded[(path.stem, "oxigraph")].to_json()["recommendations"]
 
 
 def test_glr_recommend_endpoint_when_wired(store, embedded, capsys) -> None:
@@ -242,3 +247,52 @@ def test_glr_recommend_endpoint_when_wired(store, embedded, capsys) -> None:
     out, _ = capsys.readouterr()
     assert code == 0
     assert json.loads(out)["recommendations"] == embedded[(path.stem, "oxigraph")].to_json()["recommendations"]
+
+
+# --------------------------------------------------------------------------- rules evaluated by the store
+
+
+def _graph_names(store) -> set[str]:
+    url = f"{store.query_url}?" + urllib.parse.urlencode({"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"})
+    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return {b["g"]["value"] for b in json.loads(response.read())["results"]["bindings"]}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_rules_in_store_identical_to_embedded_engines(store, embedded, kb, path) -> None:
+    remote = recommend_remote(
+        store.query_url, graph_iri=GRAPH_PREFIX + path.stem, kb=kb, update_endpoint=store.update_url, rules_in_store=True
+    )
+    assert remote.engine.startswith("store")
+    for engine in ENGINES:
+        local = embedded[(path.stem, engine)]
+        assert _comparable(remote) == _comparable(local), f"rules in the store vs embedded {engine}"
+        assert isomorphic(remote.derivation_graph, local.derivation_graph)
+    # the scratch graphs (ontology, normalisation, stage results) are dropped again
+    assert not {g for g in _graph_names(store) if g.startswith("urn:glr:scratch:")}
+    assert isomorphic(store.graph(results_graph_for(remote.case)), remote.derivation_graph)
+
+
+def test_rules_in_store_needs_update_endpoint_and_iris(store, kb) -> None:
+    from rdflib import BNode
+
+    from reasoner.errors import UsageError
+
+    with pytest.raises(UsageError, match="update endpoint"):
+        recommend_remote(store.query_url, graph_iri=GRAPH_PREFIX + EXAMPLES[0].stem, kb=kb, rules_in_store=True)
+    # a case whose seroma is a blank node cannot be reasoned over across requests
+    seed = Graph().parse(EXAMPLES[0], format="turtle")
+    seroma = URIRef("https://w3id.org/glr/examples/seed-case/seroma")
+    blank = BNode()
+    with_blank = Graph()
+    for s, p, o in seed:
+        with_blank.add((blank if s == seroma else s, p, blank if o == seroma else o))
+    store.put_graph(GRAPH_PREFIX + "blank-node", with_blank.serialize(format="turtle").encode())
+    with pytest.raises(UsageError, match="blank nodes"):
+        recommend_remote(store.query_url, graph_iri=GRAPH_PREFIX + "blank-node", kb=kb, update_endpoint=store.update_url, rules_in_store=True)
+
+
+def test_rules_in_store_nonconforming_case_is_reported(store, kb) -> None:
+    result = recommend_remote(store.query_url, graph_iri=GRAPH_PREFIX + "invalid", kb=kb, update_endpoint=store.update_url, rules_in_store=True)
+    assert not result.validation.conforms and not result.recommendations
