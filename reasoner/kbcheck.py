@@ -17,7 +17,8 @@ the culprit, before anything is released.
    ``glr:`` term used in a rule, rule metadata, catalogue or shape is
    defined in the ontology and every module term used is defined in its
    module, catalogue ids are unique, a rule's result IRI matches its
-   result type and catalogue id.
+   result type and catalogue id, a rule reads only results of earlier
+   stages.
 
 The result is a :class:`KbReport` of :class:`CheckResult` records (each a
 list of :class:`~reasoner.ontology_tools.Problem`), rendered as text or
@@ -237,11 +238,12 @@ def _iris_in_algebra(node: Any, out: set[URIRef], seen: set[int] | None = None) 
             _iris_in_algebra(getattr(node, attr), out, seen)
 
 
-_QUERY_CACHE: dict[str, tuple[str, frozenset[URIRef]] | str] = {}
+_QUERY_CACHE: dict[str, tuple[str, frozenset[URIRef], frozenset[URIRef]] | str] = {}
 
 
-def _parse_query(text: str) -> tuple[str, frozenset[URIRef]] | str:
-    """(query form, every IRI in it) or the parse error; cached by text (rdflib's parser is slow)."""
+def _parse_query(text: str) -> tuple[str, frozenset[URIRef], frozenset[URIRef]] | str:
+    """(query form, every IRI in it, the IRIs of its WHERE clause) or the parse
+    error; cached by text (rdflib's parser is slow)."""
     if text not in _QUERY_CACHE:
         from rdflib.plugins.sparql import prepareQuery
 
@@ -252,7 +254,9 @@ def _parse_query(text: str) -> tuple[str, frozenset[URIRef]] | str:
         else:
             iris: set[URIRef] = set()
             _iris_in_algebra(parsed.algebra, iris)
-            _QUERY_CACHE[text] = (parsed.algebra.name, frozenset(iris))
+            where: set[URIRef] = set()
+            _iris_in_algebra(parsed.algebra.get("p"), where)
+            _QUERY_CACHE[text] = (parsed.algebra.name, frozenset(iris), frozenset(where))
     return _QUERY_CACHE[text]
 
 
@@ -457,6 +461,10 @@ def _rule_checks(kb: _Kb) -> CheckResult:
         import pyoxigraph
 
         rule_count = 0
+        producers: dict[Node, list[tuple[Node, str, Node | None]]] = {}
+        for rule in kb.knowledge.subjects(RDF.type, GLR.Rule):
+            for entry in kb.knowledge.objects(rule, GLR.produces):
+                producers.setdefault(entry, []).append((rule, str(kb.knowledge.value(rule, GLR.ruleId)), kb.knowledge.value(rule, GLR.stage)))
         for directory, graph in kb.modules.items():
             rules_dir = directory / "rules"
             referenced: set[Path] = set()
@@ -485,7 +493,13 @@ def _rule_checks(kb: _Kb) -> CheckResult:
                     if isinstance(parsed, str):
                         result.problems.append(Problem(result.name, f"rule '{rid}': {query_path.name} does not parse as SPARQL (rdflib): {parsed}", subject=rid, source=str(query_path)))
                         continue
-                    query_form, iris = parsed
+                    query_form, iris, where_iris = parsed
+                    # stages: a rule may read only results of earlier stages
+                    own_stage = part.value(rule, GLR.stage)
+                    for entry in sorted(where_iris & set(producers), key=str):
+                        for other, other_id, other_stage in producers[entry]:
+                            if other != rule and own_stage is not None and other_stage is not None and int(other_stage) >= int(own_stage):
+                                result.problems.append(Problem(result.name, f"rule '{rid}' (stage {own_stage}) reads {_short(entry, kb.knowledge)}, which rule '{other_id}' produces in stage {other_stage}; a rule may use results of earlier stages only.", subject=rid, source=str(query_path)))
                     try:
                         pyoxigraph.Store().query(text)
                     except SyntaxError as exc:

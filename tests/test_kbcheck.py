@@ -141,6 +141,27 @@ def test_typo_in_a_shape_is_named(kb_copy: Path) -> None:
     assert any(p.subject == GLR + term.group(1) + "Typo" and shape.name in p.message for p in report.problems), report.to_text()
 
 
+def test_rule_reading_a_result_of_its_own_stage_is_named(kb_copy: Path) -> None:
+    rules = kb_copy / "queries" / "postfusion" / "rules"
+    # find a stage-1 assessment that some later rule reads, and move it to that rule's stage
+    for meta in sorted(rules.glob("*.ttl")):
+        text = meta.read_text(encoding="utf-8")
+        if "glr:stage 1 ;" not in text:
+            continue
+        entry = re.search(r"glr:produces (pf:[\w-]+)", text)
+        assert entry is not None
+        readers = [m for m in sorted(rules.glob("*.ttl")) if m != meta and entry.group(1) in m.with_suffix(".rq").read_text(encoding="utf-8")]
+        if readers:
+            break
+    else:
+        pytest.skip("no rule reads a stage-1 result")
+    reader_stage = re.search(r"glr:stage (\d)", readers[0].read_text(encoding="utf-8"))
+    assert reader_stage is not None
+    _edit(meta, "glr:stage 1 ;", f"glr:stage {reader_stage.group(1)} ;")
+    report = _check(kb_copy)
+    assert any(readers[0].stem in m and meta.stem in m and "earlier stages" in m for m in _errors(report)), report.to_text()
+
+
 def test_query_that_does_not_parse_is_named(kb_copy: Path) -> None:
     meta, rule_id = _a_rule(kb_copy)
     _edit(meta.with_suffix(".rq"), "WHERE {", "WHERE {{", count=1)
