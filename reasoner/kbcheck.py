@@ -31,7 +31,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
@@ -620,7 +620,3 @@ def check_knowledge_base(
     checks.append(_term_checks(data))
     checks.append(_catalogue_checks(data))
     return KbReport(layout.root, checks)
-
-
-def summarise(problems: Iterable[Problem]) -> str:
-    return "\n".join(str(p) for p in problems)

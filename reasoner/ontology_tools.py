@@ -265,6 +265,15 @@ def run_reasoner(
     if shutil.which(owlready2.JAVA_EXE) is None and shutil.which("java") is None:
         return ReasonerReport(reasoner, None, error="no 'java' on PATH (owlready2's reasoners are Java programs)")
     world = owlready2.World()
+    try:
+        return _reason_in(world, graph, reasoner, wanted)
+    finally:
+        world.close()
+
+
+def _reason_in(world, graph: Graph, reasoner: str, wanted: list[str]) -> ReasonerReport:  # type: ignore[no-untyped-def]
+    import owlready2
+
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="glr-owl-") as tmp:
         path = Path(tmp) / "input.nt"
@@ -294,11 +303,7 @@ def run_reasoner(
     types: dict[str, frozenset[str]] = {}
     for iri in wanted:
         entity = world[iri]
-        if entity is None:
-            types[iri] = frozenset()
-            continue
-        types[iri] = frozenset(c.iri for c in entity.INDIRECT_is_a if hasattr(c, "iri"))
-    world.close()
+        types[iri] = frozenset() if entity is None else frozenset(c.iri for c in entity.INDIRECT_is_a if hasattr(c, "iri"))
     return ReasonerReport(reasoner, True, tuple(unsat), seconds, None, types)
 
 

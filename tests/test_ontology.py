@@ -210,3 +210,16 @@ def test_owl_view_turns_dates_into_datetimes_and_states_distinct_individuals() -
     asof = view.value(URIRef("https://w3id.org/glr/examples/seed-case/case"), GLR.asOf)
     assert asof == Literal("2026-11-24T00:00:00", datatype=XSD.dateTime)
     assert len(list(view.subjects(RDF.type, OWL.AllDifferent))) == 1
+
+
+@needs_java
+@pytest.mark.slow
+def test_pellet_either_agrees_with_hermit_or_says_why_it_could_not_run() -> None:
+    """owlready2 0.51's Pellet needs Java 25 (its Jena is class-file version 69);
+    on an older JVM the report carries the error, never a verdict."""
+    report = ot.run_reasoner(ot.load_ontology(defined_classes=True), reasoner="pellet")
+    if report.error is not None:
+        assert report.consistent is None and not report.ok
+        assert report.problems()[0].message.startswith("pellet could not run")
+    else:
+        assert report.consistent is True and report.unsatisfiable == ()
