@@ -29,7 +29,7 @@ def test_recommend_markdown_is_a_plan(capsys) -> None:
     code, out, err = run(capsys, "recommend", SEED)
     assert code == 0, err
     assert "As-of date: 2026-11-24 (from the case graph)" in out
-    assert "## Recommended next steps" in out and "Because:" in out and "Evidence:" in out
+    assert "## Recommended next steps" in out and "Because:" in out and "Evidence [ref" in out
 
 
 def test_recommend_json_contract(capsys) -> None:
