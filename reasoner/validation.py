@@ -143,9 +143,14 @@ class ValidationResult:
     message: str
     source_shape: str | None
 
-    def sort_key(self) -> tuple[int, str, str, str, str]:
-        """Deterministic order: severity, then node, property, message, value."""
-        return (self.severity.rank, self.focus_node, self.path or "", self.message, self.value or "")
+    def sort_key(self) -> tuple[int, str, str, str, str, str]:
+        """Deterministic order: severity, then node, property, message, value.
+
+        A blank node's id changes from run to run, so it is ordered by its
+        label first; its id only breaks remaining ties.
+        """
+        node = f"_:{self.focus_label or ''}" if self.focus_node.startswith("_:") else self.focus_node
+        return (self.severity.rank, node, self.path or "", self.message, self.value or "", self.focus_node)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form: one object per result (keys are part of the CLI contract)."""

@@ -332,3 +332,18 @@ def test_impossible_or_mistyped_date_is_one_violation(literal: str, shapes: Grap
     result = _only_violation(graph, shapes, ontology)
     assert result.focus_node == SEED + "fusion" and result.path == str(GLR.date)
     assert "not a calendar date" in result.message
+
+
+def test_elapsed_time_written_in_the_case_is_refused(kb: object) -> None:
+    """The reasoner computes elapsed times; a stated one would give rules two ages for one CT."""
+    from rdflib import Literal
+
+    from reasoner import validate
+
+    graph = _seed()
+    graph.add((URIRef(SEED + "lumbar-ct"), GLR.monthsBeforeAsOf, Literal(1)))
+    report = validate(graph, kb=kb)
+    assert not report.conforms
+    (result,) = report.violations
+    assert result.focus_node == SEED + "lumbar-ct" and result.path == str(GLR.monthsBeforeAsOf)
+    assert "computed by the reasoner" in result.message
