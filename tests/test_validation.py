@@ -31,7 +31,7 @@ from reasoner.vocab import GLR, RDF
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 INVALID = EXAMPLES / "invalid"
-NOT_RDF = {"not-rdf.ttl"}
+NOT_RDF = {"not-rdf.ttl", "not-json.jsonld"}  # unreadable: refused by the loader (exit 2)
 CASE_SUFFIXES = (".ttl", ".jsonld")
 
 VALID_FILES = sorted(p for p in EXAMPLES.iterdir() if p.suffix in CASE_SUFFIXES)
@@ -131,11 +131,12 @@ def test_invalid_example_fails_through_the_pipeline(path: Path, kb: object) -> N
     assert not validate(path, kb=kb).conforms
 
 
-def test_not_rdf_is_refused_by_the_loader_not_reported_as_nonconforming() -> None:
+@pytest.mark.parametrize("name", sorted(NOT_RDF))
+def test_unreadable_input_is_refused_by_the_loader_not_reported_as_nonconforming(name: str) -> None:
     with pytest.raises(InputError) as info:
-        load_case(INVALID / "not-rdf.ttl")
+        load_case(INVALID / name)
     assert info.value.exit_code == EXIT_INPUT
-    assert "not-rdf.ttl" in str(info.value)
+    assert name in str(info.value) and info.value.line is not None
 
 
 # --- the as-of date the future-date check compares with ------------------------------
