@@ -154,9 +154,11 @@ def test_fetched_graph_is_the_file(store, path) -> None:
     assert isomorphic(fetched, Graph().parse(path, format="turtle"))
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_remote_results_identical_to_embedded_engines(store, embedded, kb, path, engine) -> None:
+def test_remote_results_identical_to_embedded_engines(store, embedded, kb, path) -> None:
+    # The fetched graph is the file (test above), so the local engine choice cannot matter here;
+    # oxigraph keeps the module fast, and the result must equal BOTH embedded engines' results.
+    engine = "oxigraph"
     remote = recommend_remote(store.query_url, graph_iri=GRAPH_PREFIX + path.stem, kb=kb, engine=engine)
     assert remote.source == f"{store.query_url} graph <{GRAPH_PREFIX + path.stem}>"
     for other in ENGINES:
@@ -282,8 +284,9 @@ def test_rules_in_store_needs_update_endpoint_and_iris(store, kb) -> None:
     with pytest.raises(UsageError, match="update endpoint"):
         recommend_remote(store.query_url, graph_iri=GRAPH_PREFIX + EXAMPLES[0].stem, kb=kb, rules_in_store=True)
     # a case whose seroma is a blank node cannot be reasoned over across requests
-    seed = Graph().parse(EXAMPLES[0], format="turtle")
+    seed = Graph().parse(ROOT / "examples" / "seed-case.ttl", format="turtle")
     seroma = URIRef("https://w3id.org/glr/examples/seed-case/seroma")
+    assert (seroma, None, None) in seed
     blank = BNode()
     with_blank = Graph()
     for s, p, o in seed:

@@ -47,13 +47,14 @@ GLR = "https://w3id.org/glr/ontology#"
 TIMEOUT = 1.5
 MAX_RESULTS = 500
 
+# The seed case's results (other examples are served too).
 RESULTS_QUERY = f"""
 PREFIX glr: <{GLR}>
-SELECT ?result ?kind WHERE {{ ?result glr:forCase ?case ; glr:ofKind ?kind . }}
+SELECT ?result ?kind WHERE {{ ?result glr:forCase <{SEED_CASE}> ; glr:ofKind ?kind . }}
 """
 CONSTRUCT_QUERY = f"""
 PREFIX glr: <{GLR}>
-CONSTRUCT {{ ?result glr:ofKind ?kind ; glr:forCase ?case }} WHERE {{ ?result glr:forCase ?case ; glr:ofKind ?kind . }}
+CONSTRUCT {{ ?result glr:ofKind ?kind ; glr:forCase <{SEED_CASE}> }} WHERE {{ ?result glr:forCase <{SEED_CASE}> ; glr:ofKind ?kind . }}
 """
 # Three-way cross join over ~2000 triples: ~8e9 rows, far beyond the limit.
 RUNAWAY_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -72,7 +72,7 @@ def test_glr_serve_examples_answers_and_stops_cleanly() -> None:
     process, port = _start("examples", "--timeout", "3", "--max-results", "50", "--workers", "1")
     try:
         _wait(process, port)
-        query = f"SELECT ?r WHERE {{ ?r <{GLR}forCase> ?case }}"
+        query = f"SELECT ?r WHERE {{ ?r <{GLR}forCase> ?case }} LIMIT 20"
         url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": query})
         with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"}), timeout=10) as response:
             assert response.status == 200

@@ -111,7 +111,7 @@ def create_app(dataset: "ServedDataset", settings: ServerSettings = ServerSettin
 
     async def sparql(request: Request) -> Response:
         params = request.query_params
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             if "update" in params:
                 return _error(403, "this endpoint is read-only: SPARQL Update is not offered (and never over GET).")
             if "query" not in params:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import multiprocessing
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from . import negotiation
 from .guard import Verdict, check_query
 
 __all__ = ["Job", "Reply", "evaluate", "WorkerPool"]
+
+_log = logging.getLogger("glr.serve")
 
 
 @dataclass(frozen=True)
@@ -229,7 +232,12 @@ class WorkerPool:
         self.killed += 1
         task = asyncio.get_running_loop().create_task(self._replace(worker))
         self._replacing.add(task)
-        task.add_done_callback(self._replacing.discard)
+        task.add_done_callback(self._replaced)
+
+    def _replaced(self, task: "asyncio.Task[None]") -> None:
+        self._replacing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            _log.error("a SPARQL worker could not be replaced (%s workers left): %s", len(self._all), task.exception())
 
     async def run(self, job: Job) -> Reply:
         if self._idle is None:
