@@ -37,6 +37,7 @@ Raises :class:`QueryTimeout`, a :class:`~reasoner.errors.RuleExecutionError`
 from __future__ import annotations
 
 import ctypes
+import os
 import queue
 import signal
 import threading
@@ -44,12 +45,13 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .errors import RuleExecutionError
+from .errors import RuleExecutionError, UsageError
 
 __all__ = [
     "DEFAULT_QUERY_SECONDS",
     "QueryTimeout",
     "run_with_time_limit",
+    "query_time_limit",
     "abandoned_count",
 ]
 
@@ -58,6 +60,19 @@ T = TypeVar("T")
 #: Default wall-clock limit for one rule query. A rule over one case takes
 #: milliseconds; 10 s is three orders of magnitude of headroom.
 DEFAULT_QUERY_SECONDS = 10.0
+_ENV = "GLR_QUERY_TIMEOUT"
+
+
+def query_time_limit() -> float | None:
+    """The limit in force: ``GLR_QUERY_TIMEOUT`` seconds if set (0 = none), else the default."""
+    raw = os.environ.get(_ENV)
+    if raw is None or not raw.strip():
+        return DEFAULT_QUERY_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"{_ENV} must be a number of seconds, not '{raw}'.") from None
+    return value if value > 0 else None
 
 
 class QueryTimeout(RuleExecutionError):
@@ -69,7 +84,7 @@ class QueryTimeout(RuleExecutionError):
         super().__init__(
             f"{what} exceeded its time limit of {seconds:g} s and was stopped; "
             "the rule (or the case) makes the query engine do unbounded work. "
-            "Raise the limit with --query-timeout if the work is legitimate.",
+            f"Raise the limit with the {_ENV} environment variable (seconds) if the work is legitimate.",
             source=source,
         )
 

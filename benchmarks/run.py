@@ -1,0 +1,247 @@
+"""Measure the reasoner per stage, per engine, in batch, and against the floor.
+
+    .venv/bin/python benchmarks/run.py                       # defaults below
+    .venv/bin/python benchmarks/run.py --cases 200 --rdflib-cases 20 --batch-cases 400
+
+Prints, on synthetic cases (benchmarks/synthetic.py, all valid per the shapes):
+
+1. one whole `glr recommend` process per engine (start-up included);
+2. per engine, milliseconds per case for each stage — parse, time
+   normalisation, validate, rules, explanation, output (JSON) — and cases/s;
+3. the floor: the same pySHACL call and the same rule CONSTRUCT queries
+   (in stage order, results added between stages) run directly on the
+   libraries — no orchestration, no skolemisation, no explanations — and
+   the ratio pipeline / floor; plus pyrudof validating the same graphs and
+   whether its verdicts equal pySHACL's;
+4. `glr batch` (the Python entry point) with 1 worker and with every core.
+
+Figures and the command that produced them are recorded in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthetic import write_directory  # noqa: E402
+
+STAGES = ("parse", "normalise", "validate", "rules", "explain", "output")
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.1f}"
+
+
+def process_start(engine: str, repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "reasoner.cli", "recommend", str(ROOT / "examples/seed-case.ttl"), "--engine", engine, "--format", "json"],
+            cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+        )
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def pipeline_stages(paths: list[Path], kb, engine: str) -> dict[str, float]:
+    from reasoner import recommend
+
+    recommend(paths[0], kb=kb, engine=engine)  # warm: engine created, queries compiled
+    totals = dict.fromkeys(STAGES, 0.0)
+    t_all = time.perf_counter()
+    for path in paths:
+        result = recommend(path, kb=kb, engine=engine)
+        t0 = time.perf_counter()
+        json.dumps(result.to_json(), ensure_ascii=False)
+        totals["output"] += time.perf_counter() - t0
+        for stage in STAGES[:-1]:
+            totals[stage] += result.timings.get(stage, 0.0)
+    wall = time.perf_counter() - t_all
+    out = {stage: totals[stage] / len(paths) for stage in STAGES}
+    out["total"] = wall / len(paths)
+    return out
+
+
+def floor(paths: list[Path], kb, engine: str) -> dict[str, float]:
+    """Same parse, same pySHACL call, same rule queries; nothing else."""
+    import pyshacl
+    from rdflib import Graph
+
+    from reasoner.timeline import elapsed_properties, normalise, resolve_as_of
+
+    props = elapsed_properties(kb.ontology)
+    prepared = []
+    for path in paths:  # normalisation is not part of the floor; done outside the clock
+        g = Graph().parse(path, format="turtle")
+        prepared.append(normalise(g, resolve_as_of(g), props))
+    stages = [kb.rules_in_stage(s) for s in kb.stages()]
+    t_parse = t_validate = t_rules = 0.0
+    for path, graph in zip(paths, prepared):
+        t0 = time.perf_counter()
+        Graph().parse(path, format="turtle")
+        t1 = time.perf_counter()
+        pyshacl.validate(graph, shacl_graph=kb.shapes, ont_graph=kb.ontology, inference="none",
+                         advanced=False, allow_infos=True, allow_warnings=True, do_owl_imports=False)
+        t2 = time.perf_counter()
+        if engine == "oxigraph":
+            import pyoxigraph as ox
+            from reasoner.engines.oxigraph_engine import to_ox
+
+            store = ox.Store()
+            store.extend([ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in kb.ontology])
+            store.extend([ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph])
+            for rules in stages:
+                new = []
+                for rule in rules:
+                    new.extend(ox.Quad(t.subject, t.predicate, t.object) for t in store.query(rule.query_text))
+                store.extend(new)
+        else:
+            from rdflib.plugins.sparql import prepareQuery
+
+            if not hasattr(floor, "_compiled"):
+                floor._compiled = {r.rule_id: prepareQuery(r.query_text) for r in kb.rules}  # type: ignore[attr-defined]
+            g = Graph()
+            g += kb.ontology
+            g += graph
+            for rules in stages:
+                new = []
+                for rule in rules:
+                    new.extend(g.query(floor._compiled[rule.rule_id]))  # type: ignore[attr-defined]
+                for t in new:
+                    g.add(t)
+        t3 = time.perf_counter()
+        t_parse += t1 - t0
+        t_validate += t2 - t1
+        t_rules += t3 - t2
+    n = len(paths)
+    return {"parse": t_parse / n, "validate": t_validate / n, "rules": t_rules / n, "total": (t_parse + t_validate + t_rules) / n}
+
+
+def rudof_validation(paths: list[Path], kb) -> tuple[float, int, int] | None:
+    """pyrudof on the same normalised graphs (+ ontology): ms per case and verdict agreement."""
+    try:
+        import pyrudof
+    except ImportError:
+        return None
+    from rdflib import Graph
+
+    from reasoner.timeline import elapsed_properties, normalise, resolve_as_of
+    from reasoner.validation import validate_graph
+
+    props = elapsed_properties(kb.ontology)
+    rudof = pyrudof.Rudof(pyrudof.RudofConfig())
+    rudof.read_shacl(kb.shapes.serialize(format="turtle"), format=pyrudof.ShaclFormat.Turtle)
+    onto_nt = kb.ontology.serialize(format="nt")
+    agree = 0
+    spent = 0.0
+    for path in paths:
+        g = Graph().parse(path, format="turtle")
+        g = normalise(g, resolve_as_of(g), props)
+        expected = validate_graph(g, shapes=kb.shapes, ontology=kb.ontology).conforms
+        data = onto_nt + g.serialize(format="nt")
+        t0 = time.perf_counter()
+        rudof.read_data(data, format=pyrudof.RDFFormat.NTriples)
+        report = rudof.validate_shacl()
+        conforms = not any("Violation" in str(entry.severity) for entry in report)
+        spent += time.perf_counter() - t0
+        rudof.reset_data()
+        agree += conforms == expected
+    return spent / len(paths), agree, len(paths)
+
+
+def batch(directory: Path, engine: str, workers: int) -> tuple[float, float, int]:
+    from reasoner.batch import BatchConfig, run_batch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        summary = run_batch(directory, Path(tmp) / "out.ndjson", config=BatchConfig(engine=engine), workers=workers, progress=False)
+        wall = time.perf_counter() - t0
+    assert summary.failed == 0 and summary.invalid == 0, summary.to_text()
+    return summary.cases / wall, wall, summary.cases
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=100, help="synthetic cases per measurement (oxigraph)")
+    parser.add_argument("--rdflib-cases", type=int, default=10, help="cases for the (slow) rdflib engine")
+    parser.add_argument("--batch-cases", type=int, default=200, help="cases for the batch runs")
+    parser.add_argument("--engines", nargs="+", default=["oxigraph", "rdflib"])
+    parser.add_argument("--batch-engines", nargs="+", default=["oxigraph"])
+    parser.add_argument("--skip-batch", action="store_true")
+    parser.add_argument("--skip-process", action="store_true")
+    args = parser.parse_args()
+
+    import platform
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    print(f"# {platform.python_implementation()} {platform.python_version()}, {cores} cores, {platform.machine()}")
+    tmp = Path(tempfile.mkdtemp(prefix="glr-bench-"))
+    paths = write_directory(max(args.cases, args.rdflib_cases, args.batch_cases), tmp / "cases")
+
+    if not args.skip_process:
+        print("\n## One case, whole process (python -m reasoner.cli recommend seed-case.ttl --format json; best of 3)")
+        for engine in args.engines:
+            print(f"  {engine:9s} {process_start(engine):6.2f} s")
+
+    t0 = time.perf_counter()
+    from reasoner import load_knowledge_base
+
+    kb = load_knowledge_base()
+    print(f"\n## Knowledge base load (once per worker): {time.perf_counter() - t0:.2f} s "
+          f"({len(kb.rules)} rules, {len(kb.shapes)} shape triples, {len(kb.ontology)} ontology triples)")
+
+    print("\n## Per stage, ms per case (in process, knowledge base loaded, engine warm)")
+    header = f"  {'engine':9s} {'cases':>5s}" + "".join(f"{s:>10s}" for s in STAGES) + f"{'total':>10s}{'cases/s':>10s}"
+    print(header)
+    results = {}
+    for engine in args.engines:
+        n = args.cases if engine == "oxigraph" else args.rdflib_cases
+        r = pipeline_stages(paths[:n], kb, engine)
+        results[engine] = (n, r)
+        print(f"  {engine:9s} {n:5d}" + "".join(f"{_ms(r[s]):>10s}" for s in STAGES) + f"{_ms(r['total']):>10s}{1 / r['total']:10.1f}")
+
+    print("\n## Floor: same parse + same pySHACL call + same rule queries, directly on the libraries")
+    print(f"  {'engine':9s} {'parse':>10s}{'validate':>10s}{'rules':>10s}{'total':>10s}{'cases/s':>10s}{'ratio':>8s}")
+    for engine in args.engines:
+        n, r = results[engine]
+        f = floor(paths[:n], kb, engine)
+        print(f"  {engine:9s}" + "".join(f"{_ms(f[s]):>10s}" for s in ("parse", "validate", "rules", "total"))
+              + f"{1 / f['total']:10.1f}{r['total'] / f['total']:8.2f}x")
+
+    rudof = rudof_validation(paths[: args.cases], kb)
+    if rudof:
+        ms, agree, n = rudof
+        print(f"\n## pyrudof validation of the same graphs (+ ontology): {ms * 1000:.1f} ms per case; "
+              f"same conforms verdict as pySHACL on {agree}/{n}")
+
+    if not args.skip_batch:
+        print(f"\n## Batch (reasoner.batch.run_batch over {args.batch_cases} case files; wall clock incl. worker start)")
+        for engine in args.batch_engines:
+            for workers in sorted({1, cores}):
+                rate, wall, count = batch(tmp / "cases", engine, workers) if args.batch_cases == len(paths) else _batch_subset(tmp, paths[: args.batch_cases], engine, workers)
+                print(f"  {engine:9s} workers={workers}: {count} cases in {wall:6.2f} s = {rate:7.1f} cases/s")
+
+
+def _batch_subset(tmp: Path, paths: list[Path], engine: str, workers: int) -> tuple[float, float, int]:
+    sub = tmp / f"batch-{len(paths)}"
+    if not sub.exists():
+        sub.mkdir()
+        for p in paths:
+            (sub / p.name).write_bytes(p.read_bytes())
+    return batch(sub, engine, workers)
+
+
+if __name__ == "__main__":
+    main()
