@@ -275,6 +275,12 @@ def test_default_and_named_graph_parameters(endpoint) -> None:
     assert status == 200 and (KB_GRAPH,) in rows_from_json(body)
     status, _, body = get(endpoint, graphs, "application/sparql-results+json", named_graph_uri=KB_GRAPH)
     assert rows_from_json(body) == {(KB_GRAPH,)}
+    # the protocol's graphs make the whole dataset: with named graphs only, the default graph is empty
+    _, _, body = get(endpoint, count, "application/sparql-results+json", named_graph_uri=KB_GRAPH)
+    assert int(next(iter(rows_from_json(body)))[0]) == 0
+    # and they override the query's own FROM
+    _, _, body = get(endpoint, f"SELECT (COUNT(*) AS ?n) FROM <{KB_GRAPH}> WHERE {{ ?s ?p ?o }}", "application/sparql-results+json", default_graph_uri=ONTOLOGY_GRAPH)
+    assert int(next(iter(rows_from_json(body)))[0]) == n_onto
     # the same through a form
     status, _, body = post_form(endpoint, {"query": graphs, "named-graph-uri": ONTOLOGY_GRAPH}, "application/sparql-results+json")
     assert rows_from_json(body) == {(ONTOLOGY_GRAPH,)}
@@ -371,6 +377,19 @@ def test_service_is_refused_and_never_contacted(endpoint, listener, template) ->
     assert status == 403 and b"SERVICE" in body
     with pytest.raises(socket.timeout):
         listener.accept()
+
+
+def test_from_selects_served_graphs_and_fetches_nothing(endpoint, listener) -> None:
+    """FROM / FROM NAMED pick graphs of the served dataset; pyoxigraph never dereferences them."""
+    host, port = listener.getsockname()
+    remote = f"http://{host}:{port}/data.ttl"
+    status, _, body = get(endpoint, f"SELECT * FROM <{remote}> FROM NAMED <{remote}> WHERE {{ {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }} }}")
+    assert status == 200 and rows_from_json(body) == set()
+    with pytest.raises(socket.timeout):
+        listener.accept()
+    count = f"SELECT (COUNT(*) AS ?n) FROM <{ONTOLOGY_GRAPH}> WHERE {{ ?s ?p ?o }}"
+    _, _, body = get(endpoint, count, "application/sparql-results+json")
+    assert int(next(iter(rows_from_json(body)))[0]) == endpoint.dataset.graph_sizes[ONTOLOGY_GRAPH]
 
 
 def test_result_cap(endpoint) -> None:

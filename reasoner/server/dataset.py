@@ -154,7 +154,7 @@ def build_dataset(
             continue
         case_iri = result.case
         if case_iri in taken:
-            skipped.append(SkippedCase(str(path), f"its case IRI <{case_iri}> is already served from {taken[case_iri]}"))
+            skipped.append(SkippedCase(str(path), f"the same case (<{case_iri}>) as {taken[case_iri]}, which is served"))
             continue
         taken[case_iri] = str(path)
         data_name, results_name = case_data_graph(case_iri), case_results_graph(case_iri)

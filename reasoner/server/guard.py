@@ -35,6 +35,8 @@ class Verdict(Enum):
 class Decision:
     verdict: Verdict
     message: str = ""
+    #: the query names its own dataset (FROM / FROM NAMED): it must not be replaced by the union default graph
+    declares_dataset: bool = False
 
 
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
@@ -89,6 +91,14 @@ def _has_service(node: object) -> bool:
     return False
 
 
+def _declares_dataset(tree: object) -> bool:
+    """True when the query form carries FROM / FROM NAMED (rdflib's datasetClause)."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    parts = tree if isinstance(tree, (list, tuple)) or hasattr(tree, "__iter__") else [tree]
+    return any(isinstance(part, CompValue) and "datasetClause" in part for part in parts)  # type: ignore[union-attr]
+
+
 def check_query(text: str) -> Decision:
     """Classify a request body: allowed query, malformed, update, or SERVICE."""
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
@@ -110,7 +120,7 @@ def check_query(text: str) -> Decision:
         if not ({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"} & words) and words & set(UPDATE_KEYWORDS):
             return Decision(Verdict.UPDATE, _READ_ONLY)
         # rdflib could not parse it; Oxigraph's parser decides (and gives the message).
-        return Decision(Verdict.ALLOW)
+        return Decision(Verdict.ALLOW, declares_dataset="FROM" in words)
     if _has_service(tree):
         return Decision(Verdict.SERVICE, _NO_SERVICE)
-    return Decision(Verdict.ALLOW)
+    return Decision(Verdict.ALLOW, declares_dataset=_declares_dataset(tree))

@@ -75,13 +75,15 @@ def evaluate(store: Any, job: Job) -> Reply:
     if decision.verdict in (Verdict.UPDATE, Verdict.SERVICE):
         return _text(403, decision.message)
 
+    # Dataset, as the SPARQL 1.1 Protocol says: default-graph-uri / named-graph-uri, when given, make
+    # the dataset (overriding the query's FROM / FROM NAMED; a graph kind not listed is empty); else
+    # the query's own FROM / FROM NAMED; else the default graph is the union of all graphs.
     kwargs: dict[str, Any] = {}
-    if job.default_graph_uris:
+    if job.default_graph_uris or job.named_graph_uris:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graph_uris]
-    else:
-        kwargs["use_default_graph_as_union"] = True
-    if job.named_graph_uris:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graph_uris]
+    elif not decision.declares_dataset:
+        kwargs["use_default_graph_as_union"] = True
     try:
         result = store.query(job.query, **kwargs)
         if isinstance(result, ox.QueryBoolean):
