@@ -126,7 +126,7 @@ async function loadExamples() {
   });
 }
 
-document.addEventListener("DOMContentLoaded", () => {
+function init() {
   document.getElementById("endpoint").textContent = new URL("/sparql", window.location.href).href;
   document.getElementById("run").addEventListener("click", run);
   document.getElementById("query").addEventListener("keydown", (event) => {
@@ -136,4 +136,10 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
   loadExamples();
-});
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", init);
+} else {
+  init();
+}
