@@ -13,6 +13,9 @@ Where each guard is called:
 * ``load_json_bounded``       JSON-LD: parse JSON with depth and recursion protection.
 * ``resolve_jsonld_contexts`` JSON-LD: the bundled context replaces the project IRI;
                               any other remote ``@context`` is refused.
+* ``strip_utf8_bom``          any text format, before parsing (editors on Windows add one).
+* ``reject_unencodable_terms`` every parsed case graph: a ``\\uD800`` escape yields half a
+                              character, which no engine or output encoder accepts.
 * ``reject_network_query``    every rule query, when the knowledge base is loaded
                               (``SERVICE``, ``LOAD``, ``FROM``, updates refused).
 
@@ -40,6 +43,8 @@ __all__ = [
     "check_nesting",
     "load_json_bounded",
     "reject_network_query",
+    "reject_unencodable_terms",
+    "strip_utf8_bom",
 ]
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -210,3 +215,35 @@ def reject_network_query(query: str, *, source: str) -> None:
             "knowledge base only; see docs/architecture.md#rules.",
             source=source,
         )
+
+
+# --------------------------------------------------------------------------- text
+
+
+def strip_utf8_bom(data: bytes) -> bytes:
+    """Drop a leading UTF-8 byte-order mark; rdflib's Turtle parser rejects it as syntax."""
+    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+
+
+def reject_unencodable_terms(graph: Any, *, source: str) -> None:
+    """Refuse a parsed graph holding IRIs or literals that are not Unicode text.
+
+    Why: Turtle's ``\\uD800`` and JSON's lone ``\\ud800`` escapes decode to
+    half a UTF-16 pair. Python keeps it, but pyoxigraph refuses the literal
+    and every UTF-8 writer fails on it, far from the cause. Costs one encode
+    per term (microseconds for a case graph).
+    """
+    from .errors import InputError
+
+    for triple in graph:
+        for term in triple:
+            try:
+                str(term).encode("utf-8")
+            except UnicodeEncodeError:
+                shown = str(term).encode("utf-8", "backslashreplace").decode("ascii", "replace")[:120]
+                raise InputError(
+                    f"the term {shown!r} holds a lone surrogate escape (\\uD800-\\uDFFF), which is "
+                    "half of a UTF-16 pair and not a Unicode character; write the character itself "
+                    "or its full code point (\\U0001F600).",
+                    source=source,
+                ) from None

@@ -1,0 +1,89 @@
+"""Shared helpers for the hostile-input tests: run `glr` as a guarded subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+SEED = ROOT / "examples" / "seed-case.ttl"
+
+# The child installs the network guard before importing anything of ours,
+# and reports every blocked attempt on stderr.
+_GUARDED = (
+    "import sys, runpy\n"
+    "from reasoner import netguard\n"
+    "netguard.install(report_to_stderr=True)\n"
+    "sys.argv = ['glr', *sys.argv[1:]]\n"
+    "runpy.run_module('reasoner.cli', run_name='__main__')\n"
+)
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def glr(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Run:
+    """`python -m reasoner.cli ARGS` with the network denied; never a traceback allowed."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    proc = subprocess.run(
+        [sys.executable, "-c", _GUARDED, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=full_env,
+        timeout=timeout,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "glr-netguard: blocked" not in proc.stderr, proc.stderr
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def hostile_kb(tmp_path: Path, rule: str, *, port: int = 9) -> Path:
+    """A copy of tests/hostile/kb-template with tests/hostile/rules/<rule>.rq as its one rule."""
+    module = tmp_path / f"kb-{rule}"
+    shutil.copytree(HOSTILE / "kb-template", module)
+    text = (HOSTILE / "rules" / f"{rule}.rq").read_text(encoding="utf-8").replace("PORT", str(port))
+    (module / "rules" / "hostile.rq").write_text(text, encoding="utf-8")
+    return module
+
+
+class Listener:
+    """A loopback TCP server that records every connection made to it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.sock.close()
