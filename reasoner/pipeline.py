@@ -112,18 +112,23 @@ def recommend(
     *,
     kb: KnowledgeBase | None = None,
     as_of: dt.date | str | None = None,
-    engine: str = "rdflib",
+    engine: str | RuleEngine = "rdflib",
     max_bytes: int = DEFAULT_MAX_BYTES,
     today: dt.date | None = None,
+    source: str | None = None,
 ) -> RecommendationResult:
     """Validate a case and, if it conforms, derive and explain what to do next.
 
     A non-conforming case returns a result whose validation says why and
     whose result lists are empty: the rules never see invalid input.
+    ``engine`` is an engine name or any object with the RuleEngine
+    interface (e.g. the remote-store engine); ``source`` names a graph
+    given in memory.
     """
     kb = kb or default_knowledge_base()
-    rule_engine = _engine(kb, engine)
-    prepared = prepare_case(case, kb=kb, as_of=as_of, max_bytes=max_bytes, today=today)
+    rule_engine = _engine(kb, engine) if isinstance(engine, str) else engine
+    engine = rule_engine.name
+    prepared = prepare_case(case, kb=kb, as_of=as_of, max_bytes=max_bytes, today=today, source=source)
     case_iri = prepared.case_iri
     if not prepared.report.conforms:
         return RecommendationResult(

@@ -253,6 +253,7 @@ class StoreRuleEngine:
     def __init__(
         self, query_endpoint: str, update_endpoint: str, *, ontology: "Graph", case_graph: str, fetched: "Graph", timeout: int = DEFAULT_TIMEOUT
     ) -> None:
+        self.name = f"store ({query_endpoint})"
         self.query_endpoint = query_endpoint
         self.update_endpoint = update_endpoint
         self.ontology = ontology
@@ -283,45 +284,21 @@ def _recommend_in_store(
     source: str,
     timeout: int,
 ) -> "RecommendationResult":
-    """recommend() with the rules evaluated by the store (mirrors reasoner.pipeline.recommend)."""
-    import time
+    """recommend() with the rules evaluated by the store."""
+    from rdflib import BNode
 
-    from rdflib import BNode, Graph
-
-    from .inference import run_rules
-    from .pipeline import prepare_case, recommend
-    from .results import explain
+    from .pipeline import recommend
 
     if any(isinstance(term, BNode) for triple in fetched for term in triple):
         raise UsageError(
             f"the case graph <{graph_name}> has blank nodes; running the rules in the store needs an IRI for every "
             "node (a blank node cannot be named across requests). Give the nodes IRIs, or run the rules locally.",
         )
-    copy = Graph()
-    copy += fetched
-    prepared = prepare_case(copy, kb=kb, as_of=as_of, source=source)
-    case_iri = prepared.case_iri
-    if not prepared.report.conforms or case_iri is None:
-        return recommend(fetched, kb=kb, as_of=as_of, engine=engine)  # the pipeline's own answer for these
     store_engine = StoreRuleEngine(endpoint_url, update_endpoint, ontology=kb.ontology, case_graph=graph_name, fetched=fetched, timeout=timeout)
-    t0 = time.perf_counter()
     try:
-        derived = run_rules(kb, store_engine, prepared.graph, case_iri)  # type: ignore[arg-type]
+        return recommend(fetched, kb=kb, as_of=as_of, engine=store_engine, source=source)
     finally:
         store_engine.close()
-    t1 = time.perf_counter()
-    result = explain(
-        kb,
-        case=str(case_iri),
-        source=source,
-        as_of=prepared.as_of,
-        engine=f"store ({endpoint_url})",
-        validation=prepared.report,
-        case_graph=prepared.graph,
-        derived=derived,
-    )
-    result.timings = {**prepared.timings, "rules": t1 - t0, "explain": time.perf_counter() - t1}
-    return result
 
 
 def recommend_remote(

@@ -10,8 +10,11 @@ from ..safety import DEFAULT_MAX_BYTES
 __all__ = ["add_case_options", "knowledge_base_from_args"]
 
 
-def add_case_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("case", help="case graph file (.ttl, .jsonld, .nt, .rdf)")
+def add_case_options(parser: argparse.ArgumentParser, *, case_required: bool = True) -> None:
+    if case_required:
+        parser.add_argument("case", help="case graph file (.ttl, .jsonld, .nt, .rdf)")
+    else:
+        parser.add_argument("case", nargs="?", help="case graph file (.ttl, .jsonld, .nt, .rdf); omit with --endpoint")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="assess the case at this date (default: the case's glr:asOf, else today)")
     parser.add_argument("--kb", metavar="DIR", action="append", type=Path, help="guideline module directory to use instead of the bundled ones (repeatable)")
     parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help=f"refuse inputs larger than this (default {DEFAULT_MAX_BYTES})")

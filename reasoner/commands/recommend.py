@@ -12,16 +12,28 @@ __all__ = ["register", "run"]
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("recommend", help="derive and explain the next steps for a case")
-    add_case_options(parser)
+    add_case_options(parser, case_required=False)
     parser.add_argument("--format", choices=("markdown", "json", "turtle", "jsonld"), default="markdown")
     parser.add_argument("--engine", choices=("rdflib", "oxigraph"), default="rdflib", help="rule engine (results are identical; oxigraph is faster)")
+    from ..remote import add_remote_arguments
+
+    add_remote_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..errors import UsageError
     from ..pipeline import recommend
     from ..render import render
 
+    if args.endpoint:
+        if args.case:
+            raise UsageError("give either a case file or --endpoint, not both.")
+        from ..remote import run_remote
+
+        return run_remote(args)
+    if not args.case:
+        raise UsageError("give a case file, or --endpoint URL with --graph IRI or --case-iri IRI.")
     kb = knowledge_base_from_args(args)
     result = recommend(args.case, kb=kb, as_of=args.as_of, engine=args.engine, max_bytes=args.max_bytes)
     if not result.validation.conforms:
