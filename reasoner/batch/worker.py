@@ -120,8 +120,14 @@ def process_item(item: CaseItem, config: BatchConfig | None = None) -> Outcome:
                     source=item.source,
                 )
             case = parse_case_bytes(data, source=item.source, rdf_format=item.rdf_format or "nt")
-        result = recommend(case, kb=kb, as_of=config.as_of, engine=config.engine, max_bytes=config.max_bytes)
-        result.source = item.source
+        result = recommend(
+            case,
+            kb=kb,
+            as_of=config.as_of,
+            engine=config.engine,
+            max_bytes=config.max_bytes,
+            source=item.source,
+        )
         validation = result.validation.to_json()
         if not result.validation.conforms:
             return Outcome(
