@@ -149,7 +149,13 @@ class InformationNeed(_Derived):
     affects: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "label": self.label, "affects": list(self.affects), "rule": self.rule}
+        return {
+            "id": self.id,
+            "label": self.label,
+            "affects": list(self.affects),
+            "rule": self.rule,
+            "premises": [p.to_json() for p in self.premises],
+        }
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ def test_seed_case_cautions(seed_result: RecommendationResult) -> None:
     ids = seed_result.ids("cautions")
     assert "caution-seroma-attribution" in ids
     assert "caution-cervical-source" in ids
+    assert "caution-reassess" in ids, "the lumbar CT is 5 months old and the pain persists"
 
 
 def test_seed_case_aspiration_not_indicated_with_reasons(seed_result: RecommendationResult) -> None:
