@@ -29,6 +29,7 @@ class BatchConfig:
     max_bytes: int = 10 * 1024 * 1024
     derivations: bool = False
     deny_network: bool = False
+    validator: str = "pyshacl"  # or "pyrudof": see reasoner/batch/rudof.py
 
 
 @dataclass
@@ -67,8 +68,17 @@ def init_worker(config: BatchConfig) -> None:
     if prepare is not None:
         for rule in kb.rules:
             prepare(rule)
+    validator = None
+    if config.validator == "pyrudof":
+        from .rudof import RudofFirstValidator
+
+        validator = RudofFirstValidator(kb)
+    elif config.validator != "pyshacl":
+        from ..errors import UsageError
+
+        raise UsageError(f"unknown validator '{config.validator}'; choose pyshacl or pyrudof.")
     _STATE.clear()
-    _STATE.update(config=config, kb=kb)
+    _STATE.update(config=config, kb=kb, validator=validator)
 
 
 def _error(source: str, exc: BaseException) -> Outcome:
@@ -120,14 +130,17 @@ def process_item(item: CaseItem, config: BatchConfig | None = None) -> Outcome:
                     source=item.source,
                 )
             case = parse_case_bytes(data, source=item.source, rdf_format=item.rdf_format or "nt")
-        result = recommend(
-            case,
-            kb=kb,
-            as_of=config.as_of,
-            engine=config.engine,
-            max_bytes=config.max_bytes,
-            source=item.source,
-        )
+        from .rudof import using_validator
+
+        with using_validator(_STATE["validator"]):
+            result = recommend(
+                case,
+                kb=kb,
+                as_of=config.as_of,
+                engine=config.engine,
+                max_bytes=config.max_bytes,
+                source=item.source,
+            )
         validation = result.validation.to_json()
         if not result.validation.conforms:
             return Outcome(

@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, required=True, help="NDJSON file for the records")
     parser.add_argument("--derivations", type=Path, metavar="FILE.nq", help="also write every case's derivation graph (N-Quads, one named graph per case)")
     parser.add_argument("--engine", choices=("rdflib", "oxigraph"), default="rdflib", help="rule engine (results are identical; oxigraph is faster)")
+    parser.add_argument("--validator", choices=("pyshacl", "pyrudof"), default="pyshacl", help="pyrudof: a fast first pass; any SHACL result is re-checked by pySHACL, so records are identical (docs/batch.md)")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: every core available)")
     parser.add_argument("--executor", choices=("local", "dask"), default="local", help="local processes, or a Dask cluster")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         kb_dirs=tuple(str(d.resolve()) for d in args.kb or ()),
         as_of=args.as_of,
         max_bytes=args.max_bytes,
+        validator=args.validator,
     )
     summary = run_batch(
         args.input,

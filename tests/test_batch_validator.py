@@ -1,0 +1,44 @@
+"""`glr batch --validator pyrudof` writes exactly the records of the pySHACL-only run.
+
+pyrudof only short-cuts graphs it finds free of any SHACL result; this
+test is what allows it to serve batch validation (issue 6: a faster engine
+only where tests prove the same verdicts and messages). Cases: every
+example (valid and invalid) and 24 synthetic cases from benchmarks/.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyrudof")
+
+from reasoner.batch import BatchConfig, run_batch  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _synthetic():
+    spec = importlib.util.spec_from_file_location("glr_synthetic", ROOT / "benchmarks" / "synthetic.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+@pytest.mark.slow
+def test_pyrudof_first_pass_gives_pyshacl_records(tmp_path: Path) -> None:
+    cases = tmp_path / "cases"
+    shutil.copytree(ROOT / "examples", cases / "examples")
+    _synthetic().write_directory(24, cases / "synthetic", seed=11)
+    reference, fast = tmp_path / "pyshacl.ndjson", tmp_path / "pyrudof.ndjson"
+    run_batch(cases, reference, config=BatchConfig(engine="oxigraph"), workers=1)
+    run_batch(cases, fast, config=BatchConfig(engine="oxigraph", validator="pyrudof"), workers=1)
+    read = lambda p: [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]  # noqa: E731
+    expected, got = read(reference), read(fast)
+    assert got == expected
+    statuses = {r["status"] for r in expected}
+    assert statuses == {"ok", "invalid", "error"}  # both verdicts (and a broken file) were exercised
