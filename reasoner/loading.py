@@ -8,19 +8,22 @@ with the file and line.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.exceptions import ParserError
 
 from . import safety
 from .errors import InputError
+from .vocab import GLR, OWL, RDFS
 
-__all__ = ["LoadedCase", "FORMATS", "guess_format", "load_case", "parse_case_bytes"]
+__all__ = ["LoadedCase", "FORMATS", "guess_format", "load_case", "parse_case_bytes", "check_case_content"]
 
 FORMATS = {
     ".ttl": "turtle",
@@ -62,8 +65,63 @@ def _line_of(exc: Exception) -> int | None:
     return int(match.group(1)) if match else None
 
 
+@contextlib.contextmanager
+def _quiet_ill_typed_literals():
+    """rdflib logs a traceback for each ill-typed literal (e.g. "2026-02-30"^^xsd:date).
+
+    The shapes report such values as violations with a clinician-readable
+    message, so the traceback is only noise on the user's terminal.
+    """
+    logger = logging.getLogger("rdflib.term")
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+#: predicates by which a case graph would rewrite the vocabulary the rules rely on
+_SCHEMA_PREDICATES = {
+    RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range,
+    OWL.equivalentClass, OWL.equivalentProperty, OWL.sameAs, OWL.inverseOf, OWL.imports,
+}
+
+
+def check_case_content(graph: Graph, *, source: str) -> None:
+    """Refuse what a case graph must not say: vocabulary axioms and invalid Unicode.
+
+    Why: rules follow rdfs:subClassOf* over the case merged with the
+    ontology, so a case stating `glr:X rdfs:subClassOf glr:Y` would silently
+    change what every rule means. And a lone surrogate in a literal cannot
+    be handed to any engine or serialised.
+    """
+    for s, p, o in graph:
+        if p in _SCHEMA_PREDICATES or (isinstance(s, URIRef) and str(s).startswith(str(GLR))):
+            raise InputError(
+                f"the case states a vocabulary axiom ({s.n3()} {p.n3()} {o.n3()}); case graphs may describe "
+                "patients but must not define or change ontology terms.",
+                source=source,
+            )
+        for term in (s, p, o):
+            try:
+                str(term).encode("utf-8")
+            except UnicodeEncodeError:
+                raise InputError(
+                    f"the value {ascii(str(term))[:80]} is not valid Unicode (it holds a lone surrogate code point).",
+                    source=source,
+                ) from None
+
+
 def parse_case_bytes(data: bytes, *, source: str, rdf_format: str, allow_remote: bool = False) -> Graph:
     """Parse bytes already read under the size cap into a graph."""
+    with _quiet_ill_typed_literals():
+        graph = _parse(data, source=source, rdf_format=rdf_format, allow_remote=allow_remote)
+    check_case_content(graph, source=source)
+    return graph
+
+
+def _parse(data: bytes, *, source: str, rdf_format: str, allow_remote: bool) -> Graph:
     graph = Graph()
     if rdf_format == "xml":
         safety.reject_xml_doctype(data, source=source)

@@ -17,7 +17,7 @@ from .engines import RuleEngine, get_engine
 from .errors import InputError
 from .inference import run_rules
 from .knowledge import KnowledgeBase, load_knowledge_base
-from .loading import load_case
+from .loading import check_case_content, load_case
 from .results import RecommendationResult, explain
 from .safety import DEFAULT_MAX_BYTES
 from .timeline import AsOf, elapsed_properties, normalise, parse_as_of_option, resolve_as_of
@@ -81,6 +81,7 @@ def prepare_case(
     t0 = time.perf_counter()
     if isinstance(case, Graph):
         graph = case
+        check_case_content(graph, source=source or "the case graph given in memory")
     else:
         loaded = load_case(case, max_bytes=max_bytes)
         graph, source = loaded.graph, loaded.source

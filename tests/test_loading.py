@@ -58,3 +58,22 @@ def test_turtle_error_reports_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_case(path)
     assert "bad.ttl" in str(info.value)
+
+
+def test_case_may_not_redefine_the_vocabulary(tmp_path: Path) -> None:
+    """A case stating ontology axioms would silently change what every rule means."""
+    text = (EXAMPLES / "seed-case.ttl").read_text(encoding="utf-8")
+    text += "\nglr:Seroma rdfs:subClassOf glr:NewMotorWeakness .\n"
+    path = tmp_path / "sneaky.ttl"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="vocabulary axiom"):
+        load_case(path)
+
+
+def test_lone_surrogate_is_refused_with_a_message(tmp_path: Path) -> None:
+    doc = json.loads((EXAMPLES / "seed-case.jsonld").read_text())
+    doc["@graph"][0]["label"] = "bad \ud800 text"
+    path = tmp_path / "surrogate.jsonld"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputError, match="lone surrogate"):
+        load_case(path)

@@ -26,5 +26,6 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(report.to_text())
+        text = report.to_text()
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0 if report.conforms else 1
