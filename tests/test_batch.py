@@ -151,3 +151,38 @@ def test_cli_batch_rejects_bad_usage(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "no such file or directory" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pty test written for Linux")
+def test_progress_bar_with_rate_and_eta_on_a_terminal(tmp_path: Path) -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    shutil.copy(SEED, folder / "a.ttl")
+    shutil.copy(SEED, folder / "b.ttl")
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reasoner.cli", "batch", str(folder), "--out", str(tmp_path / "o.ndjson"),
+         "--workers", "1", "--engine", "oxigraph"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=slave, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    os.close(slave)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(master)
+    assert proc.wait(timeout=120) == 0
+    frames = output.decode("utf-8", "replace").replace("\r", "\n").splitlines()
+    final = [f for f in frames if "2/2" in f]
+    assert final and "case/s" in final[-1] and "<" in final[-1]  # rate, and elapsed<remaining (ETA)
