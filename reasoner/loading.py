@@ -84,7 +84,7 @@ def _quiet_ill_typed_literals():
 #: predicates by which a case graph would rewrite the vocabulary the rules rely on
 _SCHEMA_PREDICATES = {
     RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range,
-    OWL.equivalentClass, OWL.equivalentProperty, OWL.sameAs, OWL.inverseOf, OWL.imports,
+    OWL.equivalentClass, OWL.equivalentProperty, OWL.sameAs, OWL.inverseOf,
 }
 
 
