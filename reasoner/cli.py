@@ -38,13 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"reasoner.commands.{name}")
-        except ModuleNotFoundError as exc:  # TEMPORARY while commands land; made strict before release
-            if exc.name != f"reasoner.commands.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"reasoner.commands.{name}").register(sub)
     return parser
 
 
