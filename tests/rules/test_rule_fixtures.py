@@ -147,3 +147,27 @@ def test_every_rule_has_fixtures_that_fire_and_that_do_not() -> None:
         if not (fires and not_fires):
             missing.append(rule.rule_id)
     assert not missing, f"rules lacking a firing and a non-firing fixture: {missing}"
+
+
+def test_every_rule_has_a_fixture_checking_its_explanation() -> None:
+    """Firing is not enough: some fixture must check what the result says about why.
+
+    Results with premises and evidence (recommendations, not-recommended,
+    cautions, assessments) need a firing fixture that names an expected
+    premise and an expected evidence statement; information needs one that
+    names what they affect.
+    """
+    from reasoner import default_knowledge_base
+    from reasoner.vocab import GLR
+
+    kb = default_knowledge_base()
+    missing = []
+    for rule in kb.rules:
+        exps = [e for f in (CASES / rule.rule_id).glob("*.ttl") for e in split_fixture(f)[1] if e.present]
+        if rule.result_type == GLR.InformationNeed:
+            ok = any(e.affects for e in exps)
+        else:
+            ok = any(e.premises for e in exps) and any(e.evidence for e in exps)
+        if not ok:
+            missing.append(rule.rule_id)
+    assert not missing, f"rules with no fixture checking their explanation: {missing}"
