@@ -13,6 +13,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from . import safety
 from .errors import KnowledgeBaseError
 from .paths import ONTOLOGY_DIR, QUERIES_DIR, SHAPES_DIR
 from .vocab import GLR, GLR_ONTOLOGY_IRI, OWL, RDF, RDFS
@@ -133,6 +134,12 @@ def _one(graph: Graph, subject: Node, prop: URIRef, *, where: str, required: boo
     return values[0]
 
 
+def _rule_query(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    safety.reject_network_query(text, source=str(path))  # no SERVICE / LOAD / FROM: rules never reach the network
+    return text
+
+
 def _load_rules(meta_path: Path, part: Graph, module: URIRef | None) -> list[Rule]:
     rules = []
     for iri in part.subjects(RDF.type, GLR.Rule):
@@ -166,7 +173,7 @@ def _load_rules(meta_path: Path, part: Graph, module: URIRef | None) -> list[Rul
                 stage=stage_number,
                 evidence=tuple(sorted(e for e in part.objects(iri, GLR.hasEvidence) if isinstance(e, URIRef))),
                 query_path=query_path,
-                query_text=query_path.read_text(encoding="utf-8"),
+                query_text=_rule_query(query_path),
                 module=module,
             )
         )

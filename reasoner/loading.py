@@ -123,8 +123,11 @@ def parse_case_bytes(data: bytes, *, source: str, rdf_format: str, allow_remote:
 
 def _parse(data: bytes, *, source: str, rdf_format: str, allow_remote: bool) -> Graph:
     graph = Graph()
+    data = safety.strip_utf8_bom(data)
     if rdf_format == "xml":
         safety.reject_xml_doctype(data, source=source)
+    elif rdf_format in ("turtle", "json-ld", "trig", "n3"):
+        safety.check_nesting(data, source=source, is_json=rdf_format == "json-ld")
     try:
         if rdf_format == "json-ld":
             try:

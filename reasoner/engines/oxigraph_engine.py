@@ -13,6 +13,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from ..errors import RuleExecutionError
+from ..limits import query_time_limit, run_with_time_limit
 from ..knowledge import Rule
 from .base import Triple
 
@@ -60,7 +61,12 @@ class OxigraphSession:
 
     def construct(self, rule: Rule) -> list[Triple]:
         try:
-            result = self._store.query(rule.query_text)
+            result = run_with_time_limit(
+                lambda: list(self._store.query(rule.query_text)),  # type: ignore[arg-type]
+                query_time_limit(),
+                what=f"rule '{rule.rule_id}'",
+                native=True,
+            )
             return [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in result]  # type: ignore[union-attr]
         except (SyntaxError, OSError, ValueError) as exc:
             raise RuleExecutionError(f"rule '{rule.rule_id}' failed on oxigraph: {exc}", source=str(rule.query_path)) from None

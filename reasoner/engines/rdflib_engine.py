@@ -9,6 +9,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
 from ..errors import RuleExecutionError
+from ..limits import query_time_limit, run_with_time_limit
 from ..knowledge import Rule
 from .base import Triple
 
@@ -25,10 +26,13 @@ class RdflibSession:
     def construct(self, rule: Rule) -> list[Triple]:
         query = self._engine.prepared(rule)
         try:
-            result = self._graph.query(query)
+            return run_with_time_limit(
+                lambda: list(self._graph.query(query)), query_time_limit(), what=f"rule '{rule.rule_id}'"
+            )
+        except RuleExecutionError:  # the time limit (QueryTimeout)
+            raise
         except Exception as exc:  # a failing rule must name itself, never crash the run
             raise RuleExecutionError(f"rule '{rule.rule_id}' failed on rdflib: {exc}", source=str(rule.query_path)) from None
-        return list(result)  # type: ignore[arg-type]
 
     def add(self, triples: Iterable[Triple]) -> None:
         for t in triples:
