@@ -28,6 +28,22 @@ from .vocab import GLR, PROV, RDF
 
 __all__ = ["run_rules"]
 
+# Namespace attribute look-ups cost a method call each; these run per result triple.
+_OF_KIND = GLR.ofKind
+_PREMISE = GLR.premise
+_PREMISE_SUBJECT = GLR.premiseSubject
+_PRIORITY = GLR.priority
+_RECOMMENDATION = GLR.Recommendation
+_RULE_RUN = GLR.RuleRun
+_TYPE = RDF.type
+_ACTIVITY = PROV.Activity
+_ASSOCIATION = PROV.Association
+_QUALIFIED_ASSOCIATION = PROV.qualifiedAssociation
+_HAD_PLAN = PROV.hadPlan
+_GENERATED_BY = PROV.wasGeneratedBy
+_USED = PROV.used
+_DERIVED_FROM = PROV.wasDerivedFrom
+
 
 def _signature(node: BNode, by_subject: dict[Node, list[tuple[Node, Node]]], depth: int = 0) -> str:
     parts = []
@@ -60,33 +76,33 @@ def _skolemise(triples: list[Triple], case: URIRef) -> list[Triple]:
 
 
 def _annotate(rule: Rule, triples: list[Triple], case: URIRef) -> list[Triple]:
-    results = sorted({s for s, p, _ in triples if p == GLR.ofKind}, key=str)
+    results = sorted({s for s, p, _ in triples if p == _OF_KIND}, key=str)
     if not results:
         return triples
     activity = URIRef(f"{case}/rule-run/{rule.rule_id}")
     association = URIRef(f"{case}/rule-run/{rule.rule_id}/association")
     out = list(triples)
     out += [
-        (activity, RDF.type, GLR.RuleRun),
-        (activity, RDF.type, PROV.Activity),
-        (activity, PROV.qualifiedAssociation, association),
-        (association, RDF.type, PROV.Association),
-        (association, PROV.hadPlan, rule.iri),
+        (activity, _TYPE, _RULE_RUN),
+        (activity, _TYPE, _ACTIVITY),
+        (activity, _QUALIFIED_ASSOCIATION, association),
+        (association, _TYPE, _ASSOCIATION),
+        (association, _HAD_PLAN, rule.iri),
     ]
     premise_nodes = defaultdict(list)
     for s, p, o in triples:
-        if p == GLR.premise:
+        if p == _PREMISE:
             premise_nodes[s].append(o)
-    subjects_of = {s: o for s, p, o in triples if p == GLR.premiseSubject}
+    subjects_of = {s: o for s, p, o in triples if p == _PREMISE_SUBJECT}
     for result in results:
-        out.append((result, PROV.wasGeneratedBy, activity))
-        if rule.priority is not None and rule.result_type == GLR.Recommendation:
-            out.append((result, GLR.priority, rule.priority))
+        out.append((result, _GENERATED_BY, activity))
+        if rule.priority is not None and rule.result_type == _RECOMMENDATION:
+            out.append((result, _PRIORITY, rule.priority))
         for premise in premise_nodes.get(result, []):
             subject = subjects_of.get(premise)
             if isinstance(subject, URIRef | BNode):
-                out.append((activity, PROV.used, subject))
-                out.append((result, PROV.wasDerivedFrom, subject))
+                out.append((activity, _USED, subject))
+                out.append((result, _DERIVED_FROM, subject))
     return out
 
 
@@ -104,6 +120,5 @@ def run_rules(kb: KnowledgeBase, engine: RuleEngine, case_graph: Graph, case: UR
                 stage_output.extend(_annotate(rule, _skolemise(raw, case), case))
         if stage_output:
             session.add(stage_output)
-            for t in stage_output:
-                derived.add(t)
+            derived += stage_output  # Graph.__iadd__ → addN: one store call, same triples
     return derived
