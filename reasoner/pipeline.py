@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rdflib import Graph, URIRef
@@ -75,8 +76,13 @@ def prepare_case(
     source: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     today: dt.date | None = None,
+    validator: Callable[..., ValidationReport] | None = None,
 ) -> PreparedCase:
-    """Load (if a path), resolve the as-of date, normalise time, validate."""
+    """Load (if a path), resolve the as-of date, normalise time, validate.
+
+    ``validator`` replaces :func:`reasoner.validation.validate_graph` (same
+    signature); batch uses it for the pyrudof first pass (reasoner/batch/rudof.py).
+    """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     if isinstance(case, Graph):
@@ -91,7 +97,7 @@ def prepare_case(
     normalised = normalise(graph, resolved, elapsed_properties(kb.ontology))
     t2 = time.perf_counter()
     timings["normalise"] = t2 - t1
-    report = validate_graph(normalised, shapes=kb.shapes, ontology=kb.ontology, source=source)
+    report = (validator or validate_graph)(normalised, shapes=kb.shapes, ontology=kb.ontology, source=source)
     timings["validate"] = time.perf_counter() - t2
     return PreparedCase(normalised, source, resolved, report, timings)
 
@@ -117,6 +123,7 @@ def recommend(
     max_bytes: int = DEFAULT_MAX_BYTES,
     today: dt.date | None = None,
     source: str | None = None,
+    validator: Callable[..., ValidationReport] | None = None,
 ) -> RecommendationResult:
     """Validate a case and, if it conforms, derive and explain what to do next.
 
@@ -124,12 +131,14 @@ def recommend(
     whose result lists are empty: the rules never see invalid input.
     ``engine`` is an engine name or any object with the RuleEngine
     interface (e.g. the remote-store engine); ``source`` names a graph
-    given in memory.
+    given in memory; ``validator`` as in :func:`prepare_case`.
     """
     kb = kb or default_knowledge_base()
     rule_engine = _engine(kb, engine) if isinstance(engine, str) else engine
     engine = rule_engine.name
-    prepared = prepare_case(case, kb=kb, as_of=as_of, max_bytes=max_bytes, today=today, source=source)
+    prepared = prepare_case(
+        case, kb=kb, as_of=as_of, max_bytes=max_bytes, today=today, source=source, validator=validator
+    )
     case_iri = prepared.case_iri
     if not prepared.report.conforms:
         return RecommendationResult(

@@ -69,9 +69,9 @@ class RudofFirstValidator:
 def using_validator(validator: Any) -> Iterator[None]:
     """Make the pipeline call ``validator`` instead of pySHACL for the duration of the block.
 
-    Stopgap until the pipeline takes a ``validator=`` argument: swaps the
-    name the pipeline module calls. Batch workers run one case at a time
-    per process, so the swap is never seen by a concurrent caller.
+    Kept for callers written before ``recommend(..., validator=)`` existed;
+    new code passes ``validator=`` (the batch worker does). Swaps the name
+    the pipeline module calls, so it is not safe with concurrent callers.
     """
     from .. import pipeline
 

@@ -130,17 +130,15 @@ def process_item(item: CaseItem, config: BatchConfig | None = None) -> Outcome:
                     source=item.source,
                 )
             case = parse_case_bytes(data, source=item.source, rdf_format=item.rdf_format or "nt")
-        from .rudof import using_validator
-
-        with using_validator(_STATE["validator"]):
-            result = recommend(
-                case,
-                kb=kb,
-                as_of=config.as_of,
-                engine=config.engine,
-                max_bytes=config.max_bytes,
-                source=item.source,
-            )
+        result = recommend(
+            case,
+            kb=kb,
+            as_of=config.as_of,
+            engine=config.engine,
+            max_bytes=config.max_bytes,
+            source=item.source,
+            validator=_STATE["validator"],
+        )
         validation = result.validation.to_json()
         if not result.validation.conforms:
             return Outcome(
