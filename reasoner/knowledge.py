@@ -186,7 +186,28 @@ def load_knowledge_base(
     ontology_dir: Path = ONTOLOGY_DIR,
     shapes_dir: Path = SHAPES_DIR,
 ) -> KnowledgeBase:
-    """Load the ontology, the case shapes and the given (or all bundled) modules."""
+    """Load the ontology, the case shapes and the given (or all bundled) modules.
+
+    A load whose files are all unchanged is served from a cache keyed by
+    their content (reasoner/kbcache.py; ``GLR_NO_KB_CACHE=1`` turns it off).
+    """
+    from .kbcache import load_cached
+
+    directories = [Path(d) for d in modules] if modules is not None else discover_modules()
+
+    def inputs() -> list[Path]:
+        files = [ontology_dir / "glr.ttl", *sorted((shapes_dir / "case").glob("*.ttl"))]
+        for directory in directories:
+            files.extend(sorted(directory.rglob("*.ttl")))
+        return files
+
+    return load_cached(
+        inputs,
+        lambda: _load_knowledge_base(modules=directories, ontology_dir=ontology_dir, shapes_dir=shapes_dir),
+    )
+
+
+def _load_knowledge_base(*, modules: list[Path], ontology_dir: Path, shapes_dir: Path) -> KnowledgeBase:
     ontology = Graph()
     onto_file = ontology_dir / "glr.ttl"
     if not onto_file.is_file():
@@ -202,7 +223,7 @@ def load_knowledge_base(
     knowledge.bind("glr", GLR)
     rules: list[Rule] = []
     mods: list[Module] = []
-    for directory in modules if modules is not None else discover_modules():
+    for directory in modules:
         directory = Path(directory)
         module_file = directory / "module.ttl"
         if not module_file.is_file():

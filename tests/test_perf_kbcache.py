@@ -1,0 +1,126 @@
+"""The knowledge-base cache (reasoner/kbcache.py) gives exactly what a fresh load gives, and never a stale one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib.compare import isomorphic
+
+from reasoner import kbcache
+from reasoner.knowledge import discover_modules, load_knowledge_base
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("GLR_CACHE_DIR", str(directory))
+    monkeypatch.delenv("GLR_NO_KB_CACHE", raising=False)
+    return directory
+
+
+def _same(a, b) -> None:
+    for name in ("ontology", "shapes", "knowledge"):
+        ga, gb = getattr(a, name), getattr(b, name)
+        assert len(ga) == len(gb) and isomorphic(ga, gb), name
+        assert sorted(ga.namespaces()) == sorted(gb.namespaces()), name
+    assert a.rules == b.rules
+    assert a.modules == b.modules
+    assert a.ontology_version == b.ontology_version
+    assert a.version == b.version
+
+
+def test_cached_load_equals_fresh_load(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = load_knowledge_base()  # fills the cache
+    assert len(list(cache_dir.glob("kb-*.pickle"))) == 1
+    second = load_knowledge_base()  # served from it
+    monkeypatch.setenv("GLR_NO_KB_CACHE", "1")
+    fresh = load_knowledge_base()
+    _same(first, fresh)
+    _same(second, fresh)
+
+
+def _module_copy(tmp_path: Path) -> Path:
+    module = tmp_path / "mod"
+    shutil.copytree(discover_modules()[0], module)
+    return module
+
+
+def test_a_changed_rule_file_is_never_served_stale(cache_dir: Path, tmp_path: Path) -> None:
+    module = _module_copy(tmp_path)
+    kb = load_knowledge_base(modules=[module])
+    rule = kb.rules[0]
+    rule.query_path.write_text(rule.query_text + "\n# changed\n", encoding="utf-8")
+    again = load_knowledge_base(modules=[module])
+    assert again.rule(rule.rule_id).query_text.endswith("# changed\n")
+
+
+def test_a_changed_turtle_file_is_never_served_stale(cache_dir: Path, tmp_path: Path) -> None:
+    module = _module_copy(tmp_path)
+    kb = load_knowledge_base(modules=[module])
+    meta = module / "module.ttl"
+    meta.write_text(meta.read_text(encoding="utf-8") + "\n<urn:x> <urn:y> <urn:z> .\n", encoding="utf-8")
+    again = load_knowledge_base(modules=[module])
+    assert len(again.knowledge) == len(kb.knowledge) + 1
+
+
+def test_a_corrupt_entry_falls_back_to_a_normal_load(cache_dir: Path) -> None:
+    load_knowledge_base()
+    for entry in cache_dir.glob("kb-*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    assert len(load_knowledge_base().rules) > 0
+
+
+def test_a_directory_others_can_write_is_not_used(cache_dir: Path) -> None:
+    cache_dir.mkdir(mode=0o777)
+    cache_dir.chmod(0o777)
+    load_knowledge_base()
+    assert not list(cache_dir.glob("kb-*.pickle"))
+
+
+def test_turned_off(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GLR_NO_KB_CACHE", "1")
+    assert kbcache.cache_directory() is None
+    load_knowledge_base()
+    assert not cache_dir.exists()
+
+
+def test_cached_prepared_queries_give_the_same_results(cache_dir: Path) -> None:
+    """Every bundled rule, prepared fresh and read back from the cache, on every example case."""
+    from rdflib import Graph
+    from rdflib.plugins.sparql import prepareQuery
+
+    from reasoner.timeline import elapsed_properties, normalise, resolve_as_of
+
+    kb = load_knowledge_base()
+    examples = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.ttl"))
+    assert examples
+    fresh = {}
+    for rule in kb.rules:
+        fresh[rule.rule_id] = prepareQuery(rule.query_text)
+        kbcache.store_prepared_query(rule.query_text, fresh[rule.rule_id])
+    cached = {rule.rule_id: kbcache.load_prepared_query(rule.query_text) for rule in kb.rules}
+    assert all(q is not None for q in cached.values())
+    props = elapsed_properties(kb.ontology)
+    for path in examples:
+        case = Graph().parse(path, format="turtle")
+        data = Graph()
+        data += kb.ontology
+        data += normalise(case, resolve_as_of(case), props)
+        for rule in kb.rules:
+            a, b = Graph(), Graph()
+            for t in data.query(fresh[rule.rule_id]):
+                a.add(t)
+            for t in data.query(cached[rule.rule_id]):
+                b.add(t)
+            assert len(a) == len(b) and isomorphic(a, b), (path.name, rule.rule_id)
+
+
+def test_a_query_entry_for_other_text_is_not_used(cache_dir: Path) -> None:
+    from rdflib.plugins.sparql import prepareQuery
+
+    text = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    kbcache.store_prepared_query(text, prepareQuery(text))
+    assert kbcache.load_prepared_query(text) is not None
+    assert kbcache.load_prepared_query(text + " ") is None
