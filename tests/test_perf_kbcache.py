@@ -124,3 +124,31 @@ def test_a_query_entry_for_other_text_is_not_used(cache_dir: Path) -> None:
     kbcache.store_prepared_query(text, prepareQuery(text))
     assert kbcache.load_prepared_query(text) is not None
     assert kbcache.load_prepared_query(text + " ") is None
+
+
+def test_validation_with_cached_constraint_queries_is_unchanged(cache_dir: Path) -> None:
+    """SHACL-SPARQL constraints prepared fresh vs read back from the cache: identical reports."""
+    from reasoner import validation
+    from reasoner.errors import InputError
+    from reasoner.loading import load_case
+
+    kb = load_knowledge_base()
+    root = Path(__file__).resolve().parent.parent / "examples"
+    cases = sorted(root.glob("*.ttl")) + sorted((root / "invalid").glob("*.ttl"))
+    assert any(p.parent.name == "invalid" for p in cases)
+
+    def reports() -> list[dict]:
+        validation._prepared.cache_clear()
+        out = []
+        for path in cases:
+            try:
+                graph = load_case(path).graph
+            except InputError:  # examples/invalid also holds files that are not RDF at all
+                continue
+            out.append(validation.validate_graph(graph, shapes=kb.shapes, ontology=kb.ontology).to_json())
+        return out
+
+    fresh = reports()  # empty cache: prepared by rdflib, then stored
+    assert any(not report["conforms"] for report in fresh)
+    assert list(cache_dir.glob("rq-*.pickle"))
+    assert reports() == fresh  # read back from the cache
