@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("distributed")
+import distributed  # noqa: F401,E402  (a test dependency: fail loudly, never skip)
 
 from reasoner.batch import BatchConfig, run_batch  # noqa: E402
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("pyrudof")
+import pyrudof  # noqa: F401,E402  (a test dependency: fail loudly, never skip)
 
 from reasoner.batch import BatchConfig, run_batch  # noqa: E402
 

@@ -18,7 +18,6 @@ is not exercised by any current fixture, so there the two agree exactly.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +34,6 @@ PF = "https://w3id.org/glr/kb/postfusion#"
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs java"),
 ]
 
 #: defined class -> (result list of RecommendationResult, catalogue id)

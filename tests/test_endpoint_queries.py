@@ -20,8 +20,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-pytest.importorskip("starlette")
-pytest.importorskip("uvicorn")
+import starlette  # noqa: F401,E402  (a test dependency: fail loudly, never skip)
+import uvicorn  # noqa: F401,E402  (a test dependency: fail loudly, never skip)
 
 from reasoner.server import EndpointThread, ServerSettings, build_dataset, read_endpoint_queries  # noqa: E402
 

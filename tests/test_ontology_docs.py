@@ -19,7 +19,10 @@ SCRIPT = ROOT / "scripts" / "build-docs"
 GLR = "https://w3id.org/glr/ontology#"
 
 # not importorskip: importing pylode 3.4.1 directly fails (the script works around it)
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("pylode") is None, reason="pip install pylode")
+
+
+def test_pylode_is_installed() -> None:
+    assert importlib.util.find_spec("pylode") is not None, "pyLODE comes with the test extras (pip install -e '.[test]')"
 
 
 def _script():

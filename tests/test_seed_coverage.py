@@ -106,7 +106,7 @@ def _citers(graph: Graph, statement: URIRef) -> tuple[set[URIRef], set[URIRef]]:
 def seed_text() -> str:
     files = sorted(SEED_DIR.glob("*.txt"))
     if not files:
-        pytest.skip(f"seed document not found under {SEED_DIR}")
+        pytest.fail(f"seed document not found under {SEED_DIR}: the shared/ folder must sit beside the checkout")
     return "\n".join(f.read_text(encoding="utf-8") for f in files)
 
 

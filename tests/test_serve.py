@@ -24,8 +24,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
-pytest.importorskip("starlette")
-pytest.importorskip("uvicorn")
+import starlette  # noqa: F401,E402  (a test dependency: fail loudly, never skip)
+import uvicorn  # noqa: F401,E402  (a test dependency: fail loudly, never skip)
 
 from reasoner.server import (  # noqa: E402
     KB_GRAPH,

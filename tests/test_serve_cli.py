@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("starlette")
-pytest.importorskip("uvicorn")
+import starlette  # noqa: F401,E402  (a test dependency: fail loudly, never skip)
+import uvicorn  # noqa: F401,E402  (a test dependency: fail loudly, never skip)
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ from reasoner.loading import load_case
 from reasoner.paths import ONTOLOGY_DIR
 from reasoner.validation import load_case_shapes, validate_graph
 
-pyrudof = pytest.importorskip("pyrudof")
+import pyrudof  # noqa: E402  (a test dependency: fail loudly, never skip)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
