@@ -9,6 +9,7 @@ from conftest_netguard import deny_network_for_every_test  # noqa: F401  (no tes
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+MODULE = ROOT / "queries" / "postfusion"
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +24,14 @@ def seed_result(kb):
     from reasoner import recommend
 
     return recommend(EXAMPLES / "seed-case.ttl", kb=kb)
+
+
+@pytest.fixture(scope="module")
+def module_graph():
+    """Every Turtle file of the post-fusion module, parsed into one graph."""
+    from rdflib import Graph
+
+    graph = Graph()
+    for path in MODULE.rglob("*.ttl"):
+        graph.parse(path, format="turtle")
+    return graph

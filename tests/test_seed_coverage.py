@@ -79,13 +79,6 @@ def _kb_files() -> list[Path]:
     return sorted([*MODULE.rglob("*.ttl"), *MODULE.rglob("*.rq")])
 
 
-@pytest.fixture(scope="module")
-def module_graph() -> Graph:
-    graph = Graph()
-    for path in MODULE.rglob("*.ttl"):
-        graph.parse(path, format="turtle")
-    return graph
-
 
 @pytest.fixture(scope="module")
 def evidence(module_graph: Graph) -> set[URIRef]:

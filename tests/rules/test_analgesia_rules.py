@@ -17,10 +17,10 @@ reports through the JSON contract. These tests check what it cannot see:
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
+from _rule_checks import NOT_PORTABLE
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from reasoner import recommend
@@ -56,19 +56,7 @@ SEGMENT = {
     GLR.NotRecommended: "not-recommended",
     GLR.InformationNeed: "information-need",
 }
-# Engine extensions, federation and date arithmetic are not allowed in rules.
-NOT_PORTABLE = re.compile(
-    r"\bSERVICE\b|\bNOW\s*\(|\b(YEAR|MONTH|DAY|HOURS|MINUTES|SECONDS|TIMEZONE|TZ)\s*\(|<java:|jena\.apache\.org|ofn:|afn:",
-    re.IGNORECASE,
-)
 
-
-@pytest.fixture(scope="module")
-def module_graph() -> Graph:
-    graph = Graph()
-    for path in MODULE.rglob("*.ttl"):
-        graph.parse(path, format="turtle")
-    return graph
 
 
 def _strip_comments(query: str) -> str:

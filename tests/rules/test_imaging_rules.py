@@ -21,11 +21,11 @@ the JSON contract. These tests check what it cannot see:
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from _rule_checks import NOT_PORTABLE
 from rdflib import Graph, Namespace
 
 from reasoner import RecommendationResult, recommend
@@ -77,18 +77,7 @@ REQUIRED_EVIDENCE = {
     "repeat-lumbar-ct": {PF["ev-seroma-resolve-4-6-months"], PF["ev-seroma-resolve-2-4-months"]},
     "seroma-unlikely-pain-source": {PF["ev-seroma-resolve-4-6-months"], PF["ev-seroma-resolve-2-4-months"]},
 }
-NOT_PORTABLE = re.compile(
-    r"\bSERVICE\b|\bNOW\s*\(|\b(YEAR|MONTH|DAY|HOURS|MINUTES|SECONDS|TIMEZONE|TZ)\s*\(|<java:|jena\.apache\.org|ofn:|afn:",
-    re.IGNORECASE,
-)
 
-
-@pytest.fixture(scope="module")
-def module_graph() -> Graph:
-    graph = Graph()
-    for path in MODULE.rglob("*.ttl"):
-        graph.parse(path, format="turtle")
-    return graph
 
 
 def _code(query: str) -> str:
