@@ -16,6 +16,7 @@ from rdflib.term import Node
 from . import safety
 from .errors import KnowledgeBaseError
 from .paths import ONTOLOGY_DIR, QUERIES_DIR, SHAPES_DIR
+from .timeline import ElapsedProperties, elapsed_properties
 from .vocab import GLR, GLR_ONTOLOGY_IRI, OWL, RDF, RDFS
 
 __all__ = ["Rule", "Module", "KnowledgeBase", "load_knowledge_base", "discover_modules", "RESULT_SEGMENTS"]
@@ -66,6 +67,13 @@ class KnowledgeBase:
     modules: tuple[Module, ...]
     ontology_version: str
     _labels: dict[Node, str] = field(default_factory=dict, repr=False)
+    _elapsed: tuple[ElapsedProperties, ...] | None = field(default=None, repr=False)
+
+    def elapsed_properties(self) -> tuple[ElapsedProperties, ...]:
+        """The ontology's date → elapsed-time annotations, read once per knowledge base."""
+        if self._elapsed is None:
+            self._elapsed = elapsed_properties(self.ontology)
+        return self._elapsed
 
     @property
     def version(self) -> str:

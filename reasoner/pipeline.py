@@ -21,7 +21,7 @@ from .knowledge import KnowledgeBase, load_knowledge_base
 from .loading import check_case_content, load_case
 from .results import RecommendationResult, explain
 from .safety import DEFAULT_MAX_BYTES
-from .timeline import AsOf, elapsed_properties, normalise, parse_as_of_option, resolve_as_of
+from .timeline import AsOf, normalise, parse_as_of_option, resolve_as_of
 from .validation import ValidationReport, validate_graph
 from .vocab import GLR, RDF
 
@@ -94,7 +94,7 @@ def prepare_case(
     t1 = time.perf_counter()
     timings["parse"] = t1 - t0
     resolved = resolve_as_of(graph, override=_as_date(as_of), today=today)
-    normalised = normalise(graph, resolved, elapsed_properties(kb.ontology))
+    normalised = normalise(graph, resolved, kb.elapsed_properties())
     t2 = time.perf_counter()
     timings["normalise"] = t2 - t1
     report = (validator or validate_graph)(normalised, shapes=kb.shapes, ontology=kb.ontology, source=source)

@@ -223,10 +223,11 @@ class _Explainer:
         self.derived = derived
         self.as_of = as_of
         self.rules_by_iri: dict[Node, Rule] = {r.iri: r for r in kb.rules}
-        self.elapsed_to_date = {
-            months: prop for prop, months in kb.ontology.subject_objects(GLR.elapsedMonthsProperty)
-        }
-        self.elapsed_to_date.update({days: prop for prop, days in kb.ontology.subject_objects(GLR.elapsedDaysProperty)})
+        # elapsed-time property → (the date property it measures from, its unit)
+        self.elapsed_to_date: dict[Node, tuple[URIRef, str]] = {}
+        for ep in kb.elapsed_properties():
+            self.elapsed_to_date[ep.months_property] = (ep.date_property, "months")
+            self.elapsed_to_date[ep.days_property] = (ep.date_property, "days")
 
     # -- labels ---------------------------------------------------------
     def label(self, node: Node) -> str:
@@ -245,10 +246,10 @@ class _Explainer:
     # -- premises -------------------------------------------------------
     def premise_text(self, subject: Node, prop: Node, value: Node) -> str:
         subject_label = self.label(subject)
-        date_prop = self.elapsed_to_date.get(prop)
-        if date_prop is not None:
+        elapsed = self.elapsed_to_date.get(prop)
+        if elapsed is not None:
+            date_prop, unit = elapsed
             date = self.case_graph.value(subject, date_prop)
-            unit = "months" if (date_prop, prop) in set(self.kb.ontology.subject_objects(GLR.elapsedMonthsProperty)) else "days"
             when = f" ({self.label(date_prop)} {date})" if date is not None else ""
             return f"{subject_label}{when}: {value} whole {unit} before the as-of date {self.as_of.date.isoformat()}"
         if prop == RDF.type:
