@@ -35,3 +35,21 @@ def module_graph():
     for path in MODULE.rglob("*.ttl"):
         graph.parse(path, format="turtle")
     return graph
+
+
+@pytest.fixture(scope="module")
+def ontology():
+    """The ontology alone, as the case shapes see it."""
+    from rdflib import Graph
+
+    from reasoner.paths import ONTOLOGY_DIR
+
+    return Graph().parse(ONTOLOGY_DIR / "glr.ttl", format="turtle")
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    """The case shapes (shapes/case/*.ttl)."""
+    from reasoner.validation import load_case_shapes
+
+    return load_case_shapes()

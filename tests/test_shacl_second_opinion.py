@@ -25,8 +25,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from reasoner.loading import load_case
-from reasoner.paths import ONTOLOGY_DIR
-from reasoner.validation import load_case_shapes, validate_graph
+from reasoner.validation import validate_graph
 from reasoner.vocab import SH
 
 import pyrudof  # noqa: E402  (a test dependency: fail loudly, never skip)
@@ -37,15 +36,6 @@ CASES = sorted(EXAMPLES.glob("*.ttl")) + sorted(p for p in (EXAMPLES / "invalid"
 
 Key = tuple[str, str, str, str]
 
-
-@pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return Graph().parse(ONTOLOGY_DIR / "glr.ttl", format="turtle")
-
-
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    return load_case_shapes()
 
 
 def _local(text: str | None) -> str:

@@ -18,8 +18,7 @@ import pytest
 from rdflib import Graph
 
 from reasoner.loading import load_case
-from reasoner.paths import ONTOLOGY_DIR
-from reasoner.validation import load_case_shapes, validate_graph
+from reasoner.validation import validate_graph
 
 import pyrudof  # noqa: E402  (a test dependency: fail loudly, never skip)
 
@@ -32,15 +31,6 @@ CASE_FILES = [
     if p.suffix in (".ttl", ".jsonld") and p.name not in {"not-rdf.ttl", "not-json.jsonld"}
 ]
 
-
-@pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return Graph().parse(ONTOLOGY_DIR / "glr.ttl", format="turtle")
-
-
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    return load_case_shapes()
 
 
 def _rudof_conforms(data: Graph, shapes: Graph, tmp_path: Path) -> bool:

@@ -18,7 +18,6 @@ from rdflib import Graph, URIRef
 
 from reasoner.errors import EXIT_INPUT, InputError, KnowledgeBaseError
 from reasoner.loading import load_case
-from reasoner.paths import ONTOLOGY_DIR
 from reasoner.validation import (
     Severity,
     ValidationReport,
@@ -70,15 +69,6 @@ def _expectations(path: Path) -> list[tuple[Severity, str, str, str, str]]:
             found.append((Severity(severity), _expand(focus), _expand(prop), prop.lstrip("^"), fragment))
     return found
 
-
-@pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return Graph().parse(ONTOLOGY_DIR / "glr.ttl", format="turtle")
-
-
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    return load_case_shapes()
 
 
 def _validate_file(path: Path, shapes: Graph, ontology: Graph) -> ValidationReport:
