@@ -194,9 +194,18 @@ def _rebuild_node(cls: type, name: str, evalfn: Any, items: list[tuple[Any, Any]
     return node
 
 
+def _true_filter() -> Any:
+    from rdflib.plugins.sparql.operators import TrueFilter
+
+    return TrueFilter
+
+
 def _reduce_node(node: Any) -> tuple[Any, ...]:
+    from rdflib.plugins.sparql.operators import TrueFilter
     from rdflib.plugins.sparql.parserutils import Expr
 
+    if node is TrueFilter:  # rdflib's module-level "no HAVING" filter: its function is a lambda
+        return (_true_filter, ())
     bound = node.__dict__.get("_evalfn") if isinstance(node, Expr) else None
     extra = {k: v for k, v in node.__dict__.items() if k not in ("name", "_evalfn")}
     return (_rebuild_node, (type(node), node.name, getattr(bound, "__func__", None), list(dict.items(node)), extra))

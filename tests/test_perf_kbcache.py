@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from rdflib.compare import isomorphic
+from rdflib.namespace import SH
 
 from reasoner import kbcache
 from reasoner.knowledge import discover_modules, load_knowledge_base
@@ -126,7 +127,7 @@ def test_a_query_entry_for_other_text_is_not_used(cache_dir: Path) -> None:
     assert kbcache.load_prepared_query(text + " ") is None
 
 
-def test_validation_with_cached_constraint_queries_is_unchanged(cache_dir: Path) -> None:
+def test_validation_with_cached_constraint_queries_is_unchanged(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """SHACL-SPARQL constraints prepared fresh vs read back from the cache: identical reports."""
     from reasoner import validation
     from reasoner.errors import InputError
@@ -150,5 +151,16 @@ def test_validation_with_cached_constraint_queries_is_unchanged(cache_dir: Path)
 
     fresh = reports()  # empty cache: prepared by rdflib, then stored
     assert any(not report["conforms"] for report in fresh)
-    assert list(cache_dir.glob("rq-*.pickle"))
+    constraints = {str(q) for q in kb.shapes.objects(None, SH.select)}
+    assert len(list(cache_dir.glob("rq-*.pickle"))) == len(constraints) == 3  # every one stored, none failed
+    hits: list[bool] = []
+    original = kbcache.load_prepared_query
+
+    def counting(text: str) -> object:
+        query = original(text)
+        hits.append(query is not None)
+        return query
+
+    monkeypatch.setattr(kbcache, "load_prepared_query", counting)
     assert reports() == fresh  # read back from the cache
+    assert hits and all(hits)
