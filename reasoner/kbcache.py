@@ -47,13 +47,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cache_directory", "load_cached", "load_prepared_query", "store_prepared_query"]
+__all__ = ["cache_directory", "load_cached", "load_prepared_query", "store_prepared_query", "prepare_query"]
 
-_FORMAT = 1
+_FORMAT = 2
 _MAX_ENTRIES = 16
 _MAX_QUERIES = 512
 _PACKAGE = Path(__file__).resolve().parent
-_CODE = ("knowledge.py", "safety.py", "vocab.py", "kbcache.py")
+_CODE = ("knowledge.py", "rule_footprint.py", "safety.py", "vocab.py", "kbcache.py")
 
 
 def cache_directory() -> Path | None:
@@ -256,3 +256,17 @@ def store_prepared_query(text: str, query: Any) -> None:
         _prune(directory, "rq-*.pickle", _MAX_QUERIES)
     except Exception:  # noqa: BLE001
         pass
+
+
+def prepare_query(text: str) -> Any:
+    """rdflib's prepared form of ``text``: from the cache, or parsed now and remembered.
+
+    Raises whatever rdflib raises for a query that does not parse.
+    """
+    query = load_prepared_query(text)
+    if query is None:
+        from rdflib.plugins.sparql import prepareQuery
+
+        query = prepareQuery(text)
+        store_prepared_query(text, query)
+    return query

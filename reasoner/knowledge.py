@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
@@ -16,6 +17,7 @@ from rdflib.term import Node
 from . import safety
 from .errors import KnowledgeBaseError
 from .paths import ONTOLOGY_DIR, QUERIES_DIR, SHAPES_DIR
+from .rule_footprint import rule_ontology
 from .timeline import ElapsedProperties, elapsed_properties
 from .vocab import GLR, GLR_ONTOLOGY_IRI, OWL, RDF, RDFS
 
@@ -66,6 +68,8 @@ class KnowledgeBase:
     rules: tuple[Rule, ...]
     modules: tuple[Module, ...]
     ontology_version: str
+    #: the ontology triples some rule can read (reasoner/rule_footprint.py); None: all of them
+    rule_ontology: Graph | None = field(default=None, repr=False)
     _labels: dict[Node, str] = field(default_factory=dict, repr=False)
     _elapsed: tuple[ElapsedProperties, ...] | None = field(default=None, repr=False)
 
@@ -74,6 +78,10 @@ class KnowledgeBase:
         if self._elapsed is None:
             self._elapsed = elapsed_properties(self.ontology)
         return self._elapsed
+
+    def ontology_for_rules(self) -> Graph:
+        """What rule engines load beside each case: only the ontology triples rules can read."""
+        return self.rule_ontology if self.rule_ontology is not None else self.ontology
 
     @property
     def version(self) -> str:
@@ -266,4 +274,15 @@ def _load_knowledge_base(*, modules: list[Path], ontology_dir: Path, shapes_dir:
         rules=tuple(sorted(rules, key=lambda r: (r.stage, r.rule_id))),
         modules=tuple(mods),
         ontology_version=str(version or "unversioned"),
+        rule_ontology=rule_ontology(ontology, (_parsed_or_none(r.query_text) for r in rules)),
     )
+
+
+def _parsed_or_none(text: str) -> Any:
+    """rdflib's prepared query, or None for a rule that does not parse (its run reports why)."""
+    from .kbcache import prepare_query
+
+    try:
+        return prepare_query(text)
+    except Exception:  # noqa: BLE001 - any parse failure: keep the whole ontology, report at run time
+        return None

@@ -42,7 +42,7 @@ def default_knowledge_base() -> KnowledgeBase:
 def _engine(kb: KnowledgeBase, name: str) -> RuleEngine:
     key = (id(kb), name)
     if key not in _ENGINES:
-        _ENGINES[key] = get_engine(name, ontology=kb.ontology)
+        _ENGINES[key] = get_engine(name, ontology=kb.ontology_for_rules())
     return _ENGINES[key]
 
 

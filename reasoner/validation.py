@@ -35,7 +35,6 @@ import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import NamespaceManager
-from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 from rdflib.term import Node
@@ -297,13 +296,9 @@ def _prepared(query_text: str) -> Query:
     prepared form is kept in the on-disk cache keyed by the query text
     (reasoner/kbcache.py). Same text, same query: results are unchanged.
     """
-    from .kbcache import load_prepared_query, store_prepared_query
+    from .kbcache import prepare_query
 
-    query = load_prepared_query(query_text)
-    if query is None:
-        query = prepareQuery(query_text)
-        store_prepared_query(query_text, query)
-    return query  # type: ignore[no-any-return]
+    return prepare_query(query_text)  # type: ignore[no-any-return]
 
 
 class _PreparedQueryGraph(Graph):

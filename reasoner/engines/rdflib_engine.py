@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Iterable
 
 from rdflib import Graph
-from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
 from ..errors import RuleExecutionError
-from ..kbcache import load_prepared_query, store_prepared_query
+from ..kbcache import prepare_query
 from ..limits import query_time_limit, run_with_time_limit
 from ..knowledge import Rule
 from .base import Triple
@@ -52,13 +51,10 @@ class RdflibEngine:
         if query is None:
             # Preparing costs ~60 ms a rule (2 s for the bundled 32, once per process);
             # the on-disk cache (reasoner/kbcache.py) is keyed by the query text.
-            query = load_prepared_query(rule.query_text)
-            if query is None:
-                try:
-                    query = prepareQuery(rule.query_text)
-                except Exception as exc:
-                    raise RuleExecutionError(f"rule '{rule.rule_id}' does not parse: {exc}", source=str(rule.query_path)) from None
-                store_prepared_query(rule.query_text, query)
+            try:
+                query = prepare_query(rule.query_text)
+            except Exception as exc:
+                raise RuleExecutionError(f"rule '{rule.rule_id}' does not parse: {exc}", source=str(rule.query_path)) from None
             self._prepared[rule.rule_id] = query
         return query
 

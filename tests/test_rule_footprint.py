@@ -1,0 +1,106 @@
+"""Rule engines load only the ontology triples rules can read, and answer exactly as with all of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.plugins.sparql import prepareQuery
+
+from reasoner.engines import get_engine
+from reasoner.inference import run_rules
+from reasoner.knowledge import KnowledgeBase
+from reasoner.pipeline import prepare_case
+from reasoner.rule_footprint import predicates_read, rule_ontology
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+P = "PREFIX ex: <http://example.org/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+EX = "http://example.org/"
+
+
+def _read(where: str) -> frozenset[URIRef] | None:
+    return predicates_read(prepareQuery(P + "CONSTRUCT { ?s ex:out ?o } WHERE { " + where + " }"))
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("?s ex:p ?o", {EX + "p"}),
+        ("?s a/rdfs:subClassOf* ex:C", {str(RDF.type), str(RDFS.subClassOf)}),
+        ("?s ex:p ?o FILTER NOT EXISTS { ?o ex:q ?x }", {EX + "p", EX + "q"}),
+        ("?s ex:p|^ex:r ?o", {EX + "p", EX + "r"}),
+        ("{ SELECT ?s ?o WHERE { ?s ex:p+ ?o } }", {EX + "p"}),
+        ("?s ex:p ?o OPTIONAL { ?o ex:q ?x } MINUS { ?s ex:r ?y }", {EX + "p", EX + "q", EX + "r"}),
+        # rdflib leaves FILTER (NOT) EXISTS bodies untranslated; they are read all the same
+        ("?s ex:p ?o FILTER EXISTS { ?o ex:a/ex:b* ?x ; ex:c [ ex:d ?y ] }", {EX + p for p in "pabcd"}),
+        # a maybe-empty path between two variables, one of them tied to the graph by another pattern
+        ("?s a ?c . ?c rdfs:subClassOf* ?d", {str(RDF.type), str(RDFS.subClassOf)}),
+    ],
+)
+def test_predicates_a_query_can_match(where: str, expected: set[str]) -> None:
+    found = _read(where)
+    assert found is not None and {str(p) for p in found} == expected
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "?s ?p ?o",  # a variable predicate can match anything
+        "?s ex:p ?o . ?o ?q ?x",
+        "?s !ex:p ?o",  # a negated property set too
+        "?c rdfs:subClassOf* ?d",  # ranges over every node of the graph
+        "?s ex:p ?o FILTER EXISTS { ?o ?any ?x }",  # inside a filter as well
+        "?s ex:p ?o FILTER NOT EXISTS { ?o ex:q ?x OPTIONAL { ?x !ex:e ?z } }",
+    ],
+)
+def test_queries_that_can_read_any_predicate(where: str) -> None:
+    assert _read(where) is None
+
+
+def _ontology() -> Graph:
+    g = Graph()
+    g.add((URIRef(EX + "C"), RDFS.subClassOf, URIRef(EX + "B")))
+    g.add((URIRef(EX + "C"), RDFS.label, URIRef(EX + "label")))
+    g.add((URIRef(EX + "C"), SKOS.definition, URIRef(EX + "text")))
+    return g
+
+
+def test_only_the_triples_rules_read_are_kept() -> None:
+    subset = rule_ontology(_ontology(), [prepareQuery(P + "CONSTRUCT { ?s ex:o ?o } WHERE { ?s rdfs:subClassOf ?o }")])
+    assert set(subset.predicates()) == {RDFS.subClassOf}
+
+
+def test_the_whole_ontology_when_one_rule_cannot_be_bounded() -> None:
+    ontology = _ontology()
+    bounded = prepareQuery(P + "CONSTRUCT { ?s ex:o ?o } WHERE { ?s rdfs:subClassOf ?o }")
+    unbounded = prepareQuery(P + "CONSTRUCT { ?s ex:o ?o } WHERE { ?s ?p ?o }")
+    assert rule_ontology(ontology, [bounded, unbounded]) is ontology
+    assert rule_ontology(ontology, [bounded, None]) is ontology  # a rule that does not parse
+
+
+def test_the_bundled_rules_skip_labels_and_definitions(kb: KnowledgeBase) -> None:
+    footprint = kb.ontology_for_rules()
+    assert footprint is not kb.ontology and 0 < len(footprint) < len(kb.ontology) / 2
+    kept = set(footprint.predicates())
+    assert RDFS.subClassOf in kept and RDF.type in kept
+    assert RDFS.label not in kept and SKOS.definition not in kept
+    assert all(t in kb.ontology for t in footprint)  # a subset, never anything new
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_every_example_derives_the_same_with_the_footprint_as_with_the_whole_ontology(kb: KnowledgeBase, engine: str) -> None:
+    with_footprint = get_engine(engine, ontology=kb.ontology_for_rules())
+    with_everything = get_engine(engine, ontology=kb.ontology)
+    checked = 0
+    for path in sorted(EXAMPLES.glob("*.ttl")):
+        prepared = prepare_case(path, kb=kb)
+        if not prepared.report.conforms or prepared.case_iri is None:
+            continue
+        a = run_rules(kb, with_footprint, prepared.graph, prepared.case_iri)
+        b = run_rules(kb, with_everything, prepared.graph, prepared.case_iri)
+        assert len(a) > 0 and isomorphic(a, b), path.name
+        checked += 1
+    assert checked >= 3
