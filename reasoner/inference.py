@@ -24,6 +24,7 @@ from rdflib.term import Node
 
 from .engines import RuleEngine, Triple
 from .knowledge import KnowledgeBase, Rule
+from .limits import query_time_limit, run_steps_with_time_limit
 from .vocab import GLR, PROV, RDF
 
 __all__ = ["run_rules"]
@@ -107,7 +108,18 @@ def _annotate(rule: Rule, triples: list[Triple], case: URIRef) -> list[Triple]:
 
 
 def run_rules(kb: KnowledgeBase, engine: RuleEngine, case_graph: Graph, case: URIRef) -> Graph:
-    """Evaluate every rule of the knowledge base on one normalised case."""
+    """Evaluate every rule of the knowledge base on one normalised case.
+
+    For a native engine (one that runs queries outside the interpreter), the
+    whole case runs on the time-limit helper thread in one hand-off; every
+    query still has its own wall-clock limit (reasoner/limits.py).
+    """
+    if getattr(engine, "native", False) and query_time_limit() is not None:
+        return run_steps_with_time_limit(lambda: _run_rules(kb, engine, case_graph, case))
+    return _run_rules(kb, engine, case_graph, case)
+
+
+def _run_rules(kb: KnowledgeBase, engine: RuleEngine, case_graph: Graph, case: URIRef) -> Graph:
     derived = Graph()
     derived.bind("glr", GLR)
     derived.bind("prov", PROV)

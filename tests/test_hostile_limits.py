@@ -17,7 +17,7 @@ import pytest
 
 from _hostile_helpers import SEED, glr, hostile_kb
 from reasoner.errors import EXIT_RULE_FAILURE, RuleExecutionError
-from reasoner.limits import QueryTimeout, query_time_limit, run_with_time_limit
+from reasoner.limits import QueryTimeout, query_time_limit, run_steps_with_time_limit, run_with_time_limit
 
 
 def _spin() -> None:
@@ -87,6 +87,51 @@ def test_results_and_errors_pass_through() -> None:
     for native in (False, True):
         with pytest.raises(ValueError, match="boom"):
             run_with_time_limit(fail, 1, native=native)
+
+
+def _slow_native(store: object, seconds: float) -> object:
+    import pyoxigraph as ox
+
+    assert isinstance(store, ox.Store)
+    query = "CONSTRUCT { ?a <http://e/q> ?c } WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f . FILTER(CONCAT(STR(?a), STR(?c), STR(?e)) = 'x') }"
+    return run_with_time_limit(lambda: list(store.query(query)), seconds, what="the slow step", native=True)
+
+
+def _store(n: int) -> object:
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.extend(ox.Quad(ox.NamedNode(f"http://e/s{i}"), ox.NamedNode("http://e/p"), ox.Literal(str(i))) for i in range(n))
+    return store
+
+
+def test_many_steps_one_hand_off_each_step_keeps_its_own_limit() -> None:
+    """A case's queries run on the helper in one go; the limit is per query, not per case."""
+    store = _store(400)
+
+    def steps() -> list[int]:
+        sizes = []
+        for i in range(6):  # six steps of ~0.1 s: 0.6 s in all, each well within its 0.4 s limit
+            sizes.append(run_with_time_limit(lambda: (time.sleep(0.1), i)[1], 0.4, what=f"step {i}", native=True))
+        return sizes
+
+    assert run_steps_with_time_limit(steps) == list(range(6))
+
+    def then_stuck() -> None:
+        run_with_time_limit(lambda: None, 0.5, what="a quick step", native=True)
+        _slow_native(store, 0.5)
+
+    t0 = time.monotonic()
+    with pytest.raises(QueryTimeout, match="the slow step exceeded its time limit of 0.5 s"):
+        run_steps_with_time_limit(then_stuck)
+    assert time.monotonic() - t0 < 3
+    assert run_steps_with_time_limit(lambda: run_with_time_limit(lambda: 7, 1, native=True)) == 7  # a fresh helper
+
+    def fail() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        run_steps_with_time_limit(fail)
 
 
 def test_timeout_is_a_rule_failure_with_exit_code_3() -> None:

@@ -77,6 +77,7 @@ class OxigraphSession:
 
 class OxigraphEngine:
     name = "oxigraph"
+    native = True  # queries run in Rust with the GIL released: time-limited from another thread
 
     def __init__(self, ontology: Graph) -> None:
         self.ontology_quads = _quads(ontology)
