@@ -37,6 +37,7 @@ else can write to it (it is created with mode 0700).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -47,13 +48,21 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cache_directory", "load_cached", "load_prepared_query", "store_prepared_query", "prepare_query"]
+__all__ = [
+    "cache_directory",
+    "load_cached",
+    "load_prepared_query",
+    "store_prepared_query",
+    "prepare_query",
+    "load_footprint",
+    "store_footprint",
+]
 
 _FORMAT = 2
 _MAX_ENTRIES = 16
 _MAX_QUERIES = 512
 _PACKAGE = Path(__file__).resolve().parent
-_CODE = ("knowledge.py", "rule_footprint.py", "safety.py", "vocab.py", "kbcache.py")
+_CODE = ("knowledge.py", "safety.py", "vocab.py", "kbcache.py")
 
 
 def cache_directory() -> Path | None:
@@ -258,10 +267,12 @@ def store_prepared_query(text: str, query: Any) -> None:
         pass
 
 
+@functools.lru_cache(maxsize=1024)
 def prepare_query(text: str) -> Any:
-    """rdflib's prepared form of ``text``: from the cache, or parsed now and remembered.
+    """rdflib's prepared form of ``text``: from memory, from the cache, or parsed now and remembered.
 
-    Raises whatever rdflib raises for a query that does not parse.
+    Raises whatever rdflib raises for a query that does not parse. A
+    prepared query is never modified by evaluation, so sharing one is safe.
     """
     query = load_prepared_query(text)
     if query is None:
@@ -270,3 +281,52 @@ def prepare_query(text: str) -> Any:
         query = prepareQuery(text)
         store_prepared_query(text, query)
     return query
+
+
+# --------------------------------------------------------------------------- rule footprints
+
+_NO_BOUND = "*"  # stored for a set of rules that can read any predicate
+
+
+def _footprint_key(texts: Iterable[str]) -> str:
+    import rdflib
+
+    h = hashlib.sha256(f"glr-footprint {_FORMAT} {sys.version} rdflib {rdflib.__version__}\0".encode())
+    h.update((_PACKAGE / "rule_footprint.py").read_bytes())
+    for text in texts:
+        h.update(b"\0")
+        h.update(text.encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def load_footprint(texts: list[str]) -> tuple[bool, frozenset[str] | None]:
+    """(found, predicates) remembered for exactly these rule texts; predicates None means any."""
+    directory = cache_directory()
+    if directory is None or not _private(directory):
+        return False, None
+    try:
+        key = _footprint_key(texts)
+        entry = pickle.loads((directory / f"fp-{key}.pickle").read_bytes())
+        if entry.get("key") == key:
+            found = entry["predicates"]
+            return True, None if found == _NO_BOUND else frozenset(found)
+    except Exception:  # noqa: BLE001 - missing, corrupt or foreign entry: compute normally
+        pass
+    return False, None
+
+
+def store_footprint(texts: list[str], predicates: frozenset[str] | None) -> None:
+    """Remember what these rule texts can read; any failure only costs speed."""
+    directory = cache_directory()
+    if directory is None:
+        return
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(directory):
+            return
+        key = _footprint_key(texts)
+        value: Any = _NO_BOUND if predicates is None else sorted(str(p) for p in predicates)
+        _write(directory, directory / f"fp-{key}.pickle", pickle.dumps({"key": key, "predicates": value}))
+        _prune(directory, "fp-*.pickle", _MAX_ENTRIES)
+    except Exception:  # noqa: BLE001
+        pass

@@ -17,7 +17,6 @@ from rdflib.term import Node
 from . import safety
 from .errors import KnowledgeBaseError
 from .paths import ONTOLOGY_DIR, QUERIES_DIR, SHAPES_DIR
-from .rule_footprint import rule_ontology
 from .timeline import ElapsedProperties, elapsed_properties
 from .vocab import GLR, GLR_ONTOLOGY_IRI, OWL, RDF, RDFS
 
@@ -68,7 +67,7 @@ class KnowledgeBase:
     rules: tuple[Rule, ...]
     modules: tuple[Module, ...]
     ontology_version: str
-    #: the ontology triples some rule can read (reasoner/rule_footprint.py); None: all of them
+    #: the ontology triples some rule can read, once known (see ontology_for_rules)
     rule_ontology: Graph | None = field(default=None, repr=False)
     _labels: dict[Node, str] = field(default_factory=dict, repr=False)
     _elapsed: tuple[ElapsedProperties, ...] | None = field(default=None, repr=False)
@@ -79,9 +78,27 @@ class KnowledgeBase:
             self._elapsed = elapsed_properties(self.ontology)
         return self._elapsed
 
-    def ontology_for_rules(self) -> Graph:
-        """What rule engines load beside each case: only the ontology triples rules can read."""
-        return self.rule_ontology if self.rule_ontology is not None else self.ontology
+    def ontology_for_rules(self, *, compute: bool = True) -> Graph:
+        """What rule engines load beside each case: only the ontology triples rules can read.
+
+        The footprint (reasoner/rule_footprint.py) comes from memory, then
+        from the on-disk cache; otherwise it is computed (parsing every rule)
+        when ``compute`` is true, and the whole ontology, which gives the
+        same answers, is returned when it is not.
+        """
+        if self.rule_ontology is None:
+            from .kbcache import load_footprint, store_footprint
+            from .rule_footprint import ontology_subset, rules_predicates
+
+            texts = [rule.query_text for rule in self.rules]
+            found, predicates = load_footprint(texts)
+            if not found:
+                if not compute:
+                    return self.ontology
+                predicates = rules_predicates(_parsed_or_none(text) for text in texts)
+                store_footprint(texts, predicates)
+            self.rule_ontology = ontology_subset(self.ontology, None if predicates is None else frozenset(URIRef(p) for p in predicates))
+        return self.rule_ontology
 
     @property
     def version(self) -> str:
@@ -274,7 +291,6 @@ def _load_knowledge_base(*, modules: list[Path], ontology_dir: Path, shapes_dir:
         rules=tuple(sorted(rules, key=lambda r: (r.stage, r.rule_id))),
         modules=tuple(mods),
         ontology_version=str(version or "unversioned"),
-        rule_ontology=rule_ontology(ontology, (_parsed_or_none(r.query_text) for r in rules)),
     )
 
 

@@ -42,7 +42,9 @@ def default_knowledge_base() -> KnowledgeBase:
 def _engine(kb: KnowledgeBase, name: str) -> RuleEngine:
     key = (id(kb), name)
     if key not in _ENGINES:
-        _ENGINES[key] = get_engine(name, ontology=kb.ontology_for_rules())
+        # rdflib parses every rule anyway, so it can afford to work out the footprint;
+        # Oxigraph uses it when it is already known (batch workers compute it up front).
+        _ENGINES[key] = get_engine(name, ontology=kb.ontology_for_rules(compute=name == "rdflib"))
     return _ENGINES[key]
 
 

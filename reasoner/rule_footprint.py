@@ -19,8 +19,14 @@ not hold for some rule:
   unless another pattern of the same group ties one of them to the graph;
 * a rule that does not parse (its run reports the error as before).
 
-Footprints are computed from rdflib's algebra once per knowledge-base
-load (and then kept in the knowledge-base cache, reasoner/kbcache.py).
+Computing a footprint means parsing every rule with rdflib (about 1.4 s
+for the bundled 32, pyparsing is slow), so it is done only where it pays:
+by the rdflib engine, which parses the rules anyway, and by batch workers,
+which reuse it for every case. It is then remembered on disk
+(reasoner/kbcache.py), and any later run uses it for free. A single
+Oxigraph run with nothing remembered loads the whole ontology instead of
+paying 1.4 s: same answers (that is the point of being exact), slightly
+slower queries.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from rdflib import Graph, URIRef, Variable
 from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, Path, SequencePath
 from rdflib.term import BNode
 
-__all__ = ["predicates_read", "rule_ontology"]
+__all__ = ["predicates_read", "rules_predicates", "ontology_subset", "rule_ontology"]
 
 
 class _AnyPredicate(Exception):
@@ -122,20 +128,32 @@ def predicates_read(query: Any) -> frozenset[URIRef] | None:
     return frozenset(found)
 
 
-def rule_ontology(ontology: Graph, queries: Iterable[Any | None]) -> Graph:
-    """The ontology triples some rule can read; the whole ontology when that cannot be bounded.
-
-    ``queries`` are prepared rdflib queries; ``None`` stands for a rule that does not parse.
-    """
+def rules_predicates(queries: Iterable[Any | None]) -> frozenset[URIRef] | None:
+    """The predicates any of the prepared queries can match; None if unbounded or one does not parse."""
     predicates: set[URIRef] = set()
     for query in queries:
         read = predicates_read(query) if query is not None else None
         if read is None:
-            return ontology
+            return None
         predicates |= read
+    return frozenset(predicates)
+
+
+def ontology_subset(ontology: Graph, predicates: frozenset[URIRef] | None) -> Graph:
+    """The ontology triples with one of ``predicates``; the ontology itself for None."""
+    if predicates is None:
+        return ontology
     subset = Graph()
     for prefix, namespace in ontology.namespaces():
         subset.bind(prefix, namespace)
     for predicate in sorted(predicates):
         subset += ontology.triples((None, predicate, None))
     return subset
+
+
+def rule_ontology(ontology: Graph, queries: Iterable[Any | None]) -> Graph:
+    """The ontology triples some rule can read; the whole ontology when that cannot be bounded.
+
+    ``queries`` are prepared rdflib queries; ``None`` stands for a rule that does not parse.
+    """
+    return ontology_subset(ontology, rules_predicates(queries))

@@ -25,7 +25,6 @@ very same data graph.
 from __future__ import annotations
 
 import enum
-import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -287,14 +286,13 @@ def validate_graph(
 # --- parsing each SPARQL constraint once ------------------------------------------
 
 
-@functools.lru_cache(maxsize=128)
 def _prepared(query_text: str) -> Query:
     """Parse and translate a SPARQL query once per process (the text is the key).
 
     Across processes too: parsing the three SHACL-SPARQL constraints took
     about 0.15 s of every ``glr validate``/``recommend`` process, so the
-    prepared form is kept in the on-disk cache keyed by the query text
-    (reasoner/kbcache.py). Same text, same query: results are unchanged.
+    prepared form is kept in memory and in the on-disk cache keyed by the
+    query text (reasoner/kbcache.py). Same text, same query: results are unchanged.
     """
     from .kbcache import prepare_query
 

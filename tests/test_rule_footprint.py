@@ -104,3 +104,32 @@ def test_every_example_derives_the_same_with_the_footprint_as_with_the_whole_ont
         assert len(a) > 0 and isomorphic(a, b), path.name
         checked += 1
     assert checked >= 3
+
+
+def test_worked_out_only_where_it_pays_then_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A single Oxigraph run does not parse 32 rules for it; once computed, every later load has it."""
+    from reasoner import kbcache, rule_footprint
+    from reasoner.knowledge import load_knowledge_base
+
+    monkeypatch.setenv("GLR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("GLR_NO_KB_CACHE", raising=False)
+    parses: list[int] = []
+    original = rule_footprint.rules_predicates
+
+    def counting(queries):  # type: ignore[no-untyped-def]
+        parses.append(1)
+        return original(queries)
+
+    monkeypatch.setattr(rule_footprint, "rules_predicates", counting)
+    first = load_knowledge_base()
+    assert first.ontology_for_rules(compute=False) is first.ontology and not parses  # nothing known yet: everything
+    footprint = first.ontology_for_rules()
+    assert parses == [1] and len(footprint) < len(first.ontology)
+    assert list((tmp_path / "cache").glob("fp-*.pickle"))
+
+    later = load_knowledge_base()  # another process, in effect: a fresh object from the cache
+    assert later.rule_ontology is None
+    remembered = later.ontology_for_rules(compute=False)
+    assert parses == [1] and isomorphic(remembered, footprint)
+    found, predicates = kbcache.load_footprint([r.query_text for r in later.rules])
+    assert found and predicates is not None and str(RDFS.subClassOf) in predicates
