@@ -1,0 +1,46 @@
+"""`glr recommend` on one case imports nothing it does not need (issue 6: start-up ≤ 0.6 s).
+
+Java / description-logic tooling (owlready2 and its HermiT/Pellet), the
+endpoint server, distributed executors and the batch-only SHACL engine
+belong to other commands; importing any of them here would cost start-up
+time on every single-case run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOT_ON_THIS_PATH = ("owlready2", "jpype", "dask", "distributed", "starlette", "uvicorn", "pyrudof", "SPARQLWrapper")
+
+SCRIPT = """
+import json, runpy, sys
+sys.argv = ["glr", "recommend", sys.argv[1], "--engine", sys.argv[2], "--format", "json"]
+try:
+    runpy.run_module("reasoner.cli", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+sys.stdout.flush()
+sys.stderr.write(json.dumps({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules})}))
+"""
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_recommend_imports_nothing_heavy(engine: str) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(ROOT / "examples" / "seed-case.ttl"), engine],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    report = json.loads(run.stderr.strip().splitlines()[-1])
+    assert report["code"] in (0, None), run.stderr
+    assert json.loads(run.stdout)["recommendations"]  # it really ran
+    loaded = set(report["modules"])
+    assert "pyshacl" in loaded  # the check can see what was imported
+    assert not loaded & set(NOT_ON_THIS_PATH), sorted(loaded & set(NOT_ON_THIS_PATH))
