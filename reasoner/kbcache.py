@@ -251,8 +251,8 @@ def load_prepared_query(text: str) -> Any | None:
     return None
 
 
-def store_prepared_query(text: str, query: Any) -> None:
-    """Remember rdflib's prepared form of ``text``; any failure only costs speed."""
+def _store_entry(kind: str, key: str, data: Callable[[], bytes], keep: int) -> None:
+    """Write one ``<kind>-<key>.pickle`` entry atomically and prune old ones; any failure only costs speed."""
     directory = cache_directory()
     if directory is None:
         return
@@ -260,11 +260,16 @@ def store_prepared_query(text: str, query: Any) -> None:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private(directory):
             return
-        key = _query_key(text)
-        _write(directory, directory / f"rq-{key}.pickle", _dump_query({"key": key, "text": text, "query": query}))
-        _prune(directory, "rq-*.pickle", _MAX_QUERIES)
+        _write(directory, directory / f"{kind}-{key}.pickle", data())
+        _prune(directory, f"{kind}-*.pickle", keep)
     except Exception:  # noqa: BLE001
         pass
+
+
+def store_prepared_query(text: str, query: Any) -> None:
+    """Remember rdflib's prepared form of ``text``; any failure only costs speed."""
+    key = _query_key(text)
+    _store_entry("rq", key, lambda: _dump_query({"key": key, "text": text, "query": query}), _MAX_QUERIES)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -317,16 +322,9 @@ def load_footprint(texts: list[str]) -> tuple[bool, frozenset[str] | None]:
 
 def store_footprint(texts: list[str], predicates: frozenset[str] | None) -> None:
     """Remember what these rule texts can read; any failure only costs speed."""
-    directory = cache_directory()
-    if directory is None:
-        return
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _private(directory):
-            return
         key = _footprint_key(texts)
-        value: Any = _NO_BOUND if predicates is None else sorted(str(p) for p in predicates)
-        _write(directory, directory / f"fp-{key}.pickle", pickle.dumps({"key": key, "predicates": value}))
-        _prune(directory, "fp-*.pickle", _MAX_ENTRIES)
-    except Exception:  # noqa: BLE001
-        pass
+    except OSError:  # the package's own source is unreadable: do without the cache
+        return
+    value: Any = _NO_BOUND if predicates is None else sorted(str(p) for p in predicates)
+    _store_entry("fp", key, lambda: pickle.dumps({"key": key, "predicates": value}), _MAX_ENTRIES)

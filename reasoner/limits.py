@@ -168,8 +168,8 @@ def _raise_in_thread(thread: threading.Thread) -> None:
         )
 
 
-def _run_on_helper(fn: Callable[[], T], seconds: float, what: str) -> T:
-    global _abandoned
+def _hand_to_helper(fn: Callable[[], Any]) -> tuple[int, _Helper, list[tuple[bool, Any]], threading.Event]:
+    """Give ``fn`` to the calling thread's helper (a fresh one if the last was abandoned)."""
     caller = threading.get_ident()
     with _helper_lock:
         helper = _helpers.get(caller)
@@ -178,13 +178,24 @@ def _run_on_helper(fn: Callable[[], T], seconds: float, what: str) -> T:
     box: list[tuple[bool, Any]] = []
     done = threading.Event()
     helper.inbox.put((fn, box, done))
+    return caller, helper, box, done
+
+
+def _abandon(caller: int, helper: _Helper) -> None:
+    """Stop waiting for a stuck helper: stop it at its next Python instruction, never reuse it."""
+    global _abandoned
+    with _helper_lock:
+        if _helpers.get(caller) is helper:
+            del _helpers[caller]
+        _abandoned += 1
+    _raise_in_thread(helper.thread)
+    helper.inbox.put(None)  # if it ever comes back, let it end
+
+
+def _run_on_helper(fn: Callable[[], T], seconds: float, what: str) -> T:
+    caller, helper, box, done = _hand_to_helper(fn)
     if not done.wait(seconds):
-        with _helper_lock:
-            if _helpers.get(caller) is helper:
-                del _helpers[caller]
-            _abandoned += 1
-        _raise_in_thread(helper.thread)
-        helper.inbox.put(None)  # if it ever comes back, let it end
+        _abandon(caller, helper)
         raise QueryTimeout(what, seconds)
     ok, value = box[0]
     if ok:
@@ -244,15 +255,7 @@ def run_steps_with_time_limit(fn: Callable[[], T]) -> T:
         finally:
             _stepping.steps = None
 
-    global _abandoned
-    caller = threading.get_ident()
-    with _helper_lock:
-        helper = _helpers.get(caller)
-        if helper is None or not helper.thread.is_alive():
-            helper = _helpers[caller] = _Helper()
-    box: list[tuple[bool, Any]] = []
-    done = threading.Event()
-    helper.inbox.put((stepped, box, done))
+    caller, helper, box, done = _hand_to_helper(stepped)
     while True:
         with steps.lock:
             seconds, started, what, count = steps.seconds, steps.started, steps.what, steps.count
@@ -261,12 +264,7 @@ def run_steps_with_time_limit(fn: Callable[[], T]) -> T:
             with steps.lock:
                 still_running = steps.count == count
             if still_running:
-                with _helper_lock:
-                    if _helpers.get(caller) is helper:
-                        del _helpers[caller]
-                    _abandoned += 1
-                _raise_in_thread(helper.thread)
-                helper.inbox.put(None)
+                _abandon(caller, helper)
                 raise QueryTimeout(what, seconds)  # type: ignore[arg-type]
             continue
         # No step limited right now: look again soon, a step may be starting.
