@@ -50,7 +50,7 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:8.1f}"
 
 
-def process_start(engine: str, repeats: int = 3) -> float:
+def process_start(engine: str, repeats: int = 5) -> float:
     best = float("inf")
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -261,7 +261,7 @@ def main() -> None:
     paths = write_directory(max(args.cases, args.rdflib_cases, args.batch_cases), tmp / "cases")
 
     if not args.skip_process:
-        print("\n## One case, whole process (python -m reasoner.cli recommend seed-case.ttl --format json; best of 3)")
+        print("\n## One case, whole process (python -m reasoner.cli recommend seed-case.ttl --format json; best of 5)")
         for engine in args.engines:
             print(f"  {engine:9s} {process_start(engine):6.2f} s")
 
