@@ -267,7 +267,8 @@ def run_steps_with_time_limit(fn: Callable[[], T]) -> T:
                 _abandon(caller, helper)
                 raise QueryTimeout(what, seconds)  # type: ignore[arg-type]
             continue
-        # No step limited right now: look again soon, a step may be starting.
+        # Sleep until the run ends or the current step's deadline; between steps
+        # (nothing limited) look again after 50 ms, a step may be starting.
         if done.wait(remaining if remaining is not None else 0.05):
             break
     ok, value = box[0]
