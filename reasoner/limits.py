@@ -28,7 +28,11 @@ How, measured on CPython 3.11 (see docs/performance.md):
   it at its next Python instruction, and a fresh helper serves the next
   call. Native work cannot be killed from inside the process; when that
   matters (long batch runs) check :func:`abandoned_count` and recycle the
-  worker process. Cost: one thread hand-off (~20-40 µs).
+  worker process. Cost: one thread hand-off (~20-40 µs) in isolation, but
+  far more when the two threads trade the GIL while results are converted
+  (~13 ms for a case's 32 queries); so :func:`run_steps_with_time_limit`
+  runs a whole case's queries in one hand-off, each still under its own
+  limit.
 
 Raises :class:`QueryTimeout`, a :class:`~reasoner.errors.RuleExecutionError`
 (exit code 3).
