@@ -28,7 +28,7 @@ from reasoner.loading import load_case
 from reasoner.validation import validate_graph
 from reasoner.vocab import SH
 
-import pyrudof  # noqa: E402  (a test dependency: fail loudly, never skip)
+from _rudof_helpers import rudof_report  # noqa: E402  (pyrudof is a test dependency: fail loudly, never skip)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -69,15 +69,8 @@ def _pyshacl_results(data: Graph, shapes: Graph) -> Counter[Key]:
 
 
 def _pyrudof_results(data: Graph, shapes: Graph, tmp_path: Path) -> Counter[Key]:
-    data_file = tmp_path / "data.nt"
-    shapes_file = tmp_path / "shapes.ttl"
-    data_file.write_bytes(data.serialize(format="nt", encoding="utf-8"))
-    shapes_file.write_bytes(shapes.serialize(format="turtle", encoding="utf-8"))
-    rudof = pyrudof.Rudof(pyrudof.RudofConfig())
-    rudof.read_data(str(data_file), format=pyrudof.RDFFormat.NTriples)
-    rudof.read_shacl(str(shapes_file))
     out: Counter[Key] = Counter()
-    for entry in rudof.validate_shacl():
+    for entry in rudof_report(data, shapes, tmp_path):
         path = entry.path
         path_text = str(path).strip("<>") if path and str(path).strip("<>").startswith("http") else ""
         out[(str(entry.focus_node).strip("<>"), _local(str(entry.constraint_component)), _local(str(entry.severity)), path_text)] += 1

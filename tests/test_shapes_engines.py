@@ -20,7 +20,7 @@ from rdflib import Graph
 from reasoner.loading import load_case
 from reasoner.validation import validate_graph
 
-import pyrudof  # noqa: E402  (a test dependency: fail loudly, never skip)
+from _rudof_helpers import rudof_report  # noqa: E402  (pyrudof is a test dependency: fail loudly, never skip)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -34,14 +34,7 @@ CASE_FILES = [
 
 
 def _rudof_conforms(data: Graph, shapes: Graph, tmp_path: Path) -> bool:
-    data_file = tmp_path / "data.nt"
-    shapes_file = tmp_path / "shapes.ttl"
-    data_file.write_bytes(data.serialize(format="nt", encoding="utf-8"))
-    shapes_file.write_bytes(shapes.serialize(format="turtle", encoding="utf-8"))
-    rudof = pyrudof.Rudof(pyrudof.RudofConfig())
-    rudof.read_data(str(data_file), format=pyrudof.RDFFormat.NTriples)
-    rudof.read_shacl(str(shapes_file))
-    report = rudof.validate_shacl()
+    report = rudof_report(data, shapes, tmp_path)
     return not any("Violation" in str(entry.severity) for entry in report)
 
 

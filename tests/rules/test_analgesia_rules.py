@@ -20,11 +20,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _rule_checks import NOT_PORTABLE
+from _rule_checks import NOT_PORTABLE, query_code
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from reasoner import recommend
 from reasoner.engines import ENGINES
+from reasoner.knowledge import RESULT_SEGMENTS
 from reasoner.vocab import GLR, RDF
 
 from test_rule_fixtures import split_fixture  # same directory (rootdir-relative import)
@@ -44,6 +45,7 @@ ANALGESIA_RULES = {
     "short-term-muscle-relaxant": (GLR.Recommendation, "short-term-muscle-relaxant", 2),
     "limit-opioids": (GLR.Recommendation, "limit-opioids", 2),
     "opioid-reassessment": (GLR.Recommendation, "opioid-reassessment", 2),
+    "caution-opioid-tolerance": (GLR.Caution, "caution-opioid-tolerance", 3),
     "physical-therapy": (GLR.Recommendation, "physical-therapy", 2),
     "need-radicular-symptoms": (GLR.InformationNeed, "radicular-symptoms", 3),
     "need-paraspinal-spasm": (GLR.InformationNeed, "paraspinal-spasm", 3),
@@ -51,16 +53,6 @@ ANALGESIA_RULES = {
     "need-opioid-response": (GLR.InformationNeed, "opioid-response", 3),
     "need-current-analgesics": (GLR.InformationNeed, "current-analgesics", 3),
 }
-SEGMENT = {
-    GLR.Recommendation: "recommendation",
-    GLR.NotRecommended: "not-recommended",
-    GLR.InformationNeed: "information-need",
-}
-
-
-
-def _strip_comments(query: str) -> str:
-    return "\n".join(line.split("#", 1)[0] if not line.lstrip().startswith("PREFIX") else "" for line in query.splitlines())
 
 
 @pytest.mark.parametrize("rule_id", sorted(ANALGESIA_RULES))
@@ -70,12 +62,12 @@ def test_query_file_follows_conventions(rule_id: str) -> None:
     assert header.startswith(f"# Rule {rule_id} "), f"{rule_id}.rq must open with '# Rule {rule_id} (...)'"
     for part in ("Encodes:", "Seed:", "reference", "Deliberately does NOT"):
         assert part in header, f"{rule_id}.rq: the comment header must say {part!r}"
-    body = _strip_comments(query)
+    body = query_code(query)
     assert "CONSTRUCT" in body, f"{rule_id}.rq must be a CONSTRUCT query"
     assert not NOT_PORTABLE.search(body), f"{rule_id}.rq uses a non-portable construct: {NOT_PORTABLE.search(body).group(0)}"
     result_type, catalogue_id, _ = ANALGESIA_RULES[rule_id]
-    assert f'"/{SEGMENT[result_type]}/{catalogue_id}"' in body, (
-        f"{rule_id}.rq must build its result IRI with the segment /{SEGMENT[result_type]}/{catalogue_id}"
+    assert f'"/{RESULT_SEGMENTS[result_type]}/{catalogue_id}"' in body, (
+        f"{rule_id}.rq must build its result IRI with the segment /{RESULT_SEGMENTS[result_type]}/{catalogue_id}"
     )
 
 

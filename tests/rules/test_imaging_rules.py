@@ -25,11 +25,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-from _rule_checks import NOT_PORTABLE
+from _rule_checks import NOT_PORTABLE, query_code
 from rdflib import Graph, Namespace
 
 from reasoner import RecommendationResult, recommend
 from reasoner.engines import ENGINES
+from reasoner.knowledge import RESULT_SEGMENTS
 from reasoner.vocab import GLR
 
 from test_rule_fixtures import split_fixture  # same directory (rootdir-relative import)
@@ -57,18 +58,12 @@ IMAGING_RULES = {
     "caution-cervical-source": (GLR.Caution, "caution-cervical-source", 3),
     "caution-reassess": (GLR.Caution, "caution-reassess", 3),
     "caution-aspiration": (GLR.Caution, "caution-aspiration", 3),
+    "caution-persistent-collection": (GLR.Caution, "caution-persistent-collection", 3),
     "upper-extremity-symptoms": (GLR.InformationNeed, "upper-extremity-symptoms", 3),
     "gait-disturbance": (GLR.InformationNeed, "gait-disturbance", 3),
     "neurological-exam": (GLR.InformationNeed, "neurological-exam", 3),
     "current-seroma-size": (GLR.InformationNeed, "current-seroma-size", 3),
     "hardware-status": (GLR.InformationNeed, "hardware-status", 3),
-}
-SEGMENT = {
-    GLR.Recommendation: "recommendation",
-    GLR.NotRecommended: "not-recommended",
-    GLR.Caution: "caution",
-    GLR.InformationNeed: "information-need",
-    GLR.Assessment: "assessment",
 }
 # The seed's figures and conflicting windows, and the rules they belong to.
 REQUIRED_EVIDENCE = {
@@ -80,13 +75,6 @@ REQUIRED_EVIDENCE = {
 
 
 
-def _code(query: str) -> str:
-    """The query without comment lines and prefix declarations."""
-    return "\n".join(
-        "" if line.lstrip().startswith(("#", "PREFIX")) else line.split(" # ", 1)[0] for line in query.splitlines()
-    )
-
-
 @pytest.mark.parametrize("rule_id", sorted(IMAGING_RULES))
 def test_query_file_conventions(rule_id: str) -> None:
     text = (RULES / f"{rule_id}.rq").read_text(encoding="utf-8")
@@ -94,12 +82,12 @@ def test_query_file_conventions(rule_id: str) -> None:
     assert header.startswith(f"# Rule {rule_id} "), "the file must open with its comment header"
     for part in ("Encodes:", "Seed:", "Deliberately does NOT"):
         assert part in header, f"{rule_id}.rq: header lacks '{part}'"
-    code = _code(text)
+    code = query_code(text)
     assert "CONSTRUCT" in code
     assert not NOT_PORTABLE.search(code), f"{rule_id}.rq uses a non-portable construct"
     result_type, catalogue_id, _ = IMAGING_RULES[rule_id]
     if rule_id != "cervical-mri-priority-raised":  # it reads stage 2's node instead of building one
-        assert f'"/{SEGMENT[result_type]}/{catalogue_id}"' in code, f"{rule_id}.rq: wrong result IRI segment"
+        assert f'"/{RESULT_SEGMENTS[result_type]}/{catalogue_id}"' in code, f"{rule_id}.rq: wrong result IRI segment"
 
 
 @pytest.mark.parametrize("rule_id", sorted(IMAGING_RULES))
