@@ -67,10 +67,9 @@ class KnowledgeBase:
     rules: tuple[Rule, ...]
     modules: tuple[Module, ...]
     ontology_version: str
-    #: the ontology triples some rule can read, once known (see ontology_for_rules)
-    rule_ontology: Graph | None = field(default=None, repr=False)
     _labels: dict[Node, str] = field(default_factory=dict, repr=False)
     _elapsed: tuple[ElapsedProperties, ...] | None = field(default=None, repr=False)
+    _rule_ontology: Graph | None = field(default=None, repr=False)  # see ontology_for_rules
 
     def elapsed_properties(self) -> tuple[ElapsedProperties, ...]:
         """The ontology's date → elapsed-time annotations, read once per knowledge base."""
@@ -86,7 +85,7 @@ class KnowledgeBase:
         when ``compute`` is true, and the whole ontology, which gives the
         same answers, is returned when it is not.
         """
-        if self.rule_ontology is None:
+        if self._rule_ontology is None:
             from .kbcache import load_footprint, store_footprint
             from .rule_footprint import ontology_subset, rules_predicates
 
@@ -97,8 +96,8 @@ class KnowledgeBase:
                     return self.ontology
                 predicates = rules_predicates(_parsed_or_none(text) for text in texts)
                 store_footprint(texts, predicates)
-            self.rule_ontology = ontology_subset(self.ontology, None if predicates is None else frozenset(URIRef(p) for p in predicates))
-        return self.rule_ontology
+            self._rule_ontology = ontology_subset(self.ontology, predicates)
+        return self._rule_ontology
 
     @property
     def version(self) -> str:

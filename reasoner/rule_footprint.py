@@ -38,7 +38,7 @@ from rdflib import Graph, URIRef, Variable
 from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, Path, SequencePath
 from rdflib.term import BNode
 
-__all__ = ["predicates_read", "rules_predicates", "ontology_subset", "rule_ontology"]
+__all__ = ["predicates_read", "rules_predicates", "ontology_subset"]
 
 
 class _AnyPredicate(Exception):
@@ -139,21 +139,13 @@ def rules_predicates(queries: Iterable[Any | None]) -> frozenset[URIRef] | None:
     return frozenset(predicates)
 
 
-def ontology_subset(ontology: Graph, predicates: frozenset[URIRef] | None) -> Graph:
-    """The ontology triples with one of ``predicates``; the ontology itself for None."""
+def ontology_subset(ontology: Graph, predicates: Iterable[str] | None) -> Graph:
+    """The ontology triples with one of ``predicates`` (IRIs); the ontology itself for None."""
     if predicates is None:
         return ontology
     subset = Graph()
     for prefix, namespace in ontology.namespaces():
         subset.bind(prefix, namespace)
     for predicate in sorted(predicates):
-        subset += ontology.triples((None, predicate, None))
+        subset += ontology.triples((None, URIRef(predicate), None))
     return subset
-
-
-def rule_ontology(ontology: Graph, queries: Iterable[Any | None]) -> Graph:
-    """The ontology triples some rule can read; the whole ontology when that cannot be bounded.
-
-    ``queries`` are prepared rdflib queries; ``None`` stands for a rule that does not parse.
-    """
-    return ontology_subset(ontology, rules_predicates(queries))

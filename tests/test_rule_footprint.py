@@ -14,7 +14,7 @@ from reasoner.engines import get_engine
 from reasoner.inference import run_rules
 from reasoner.knowledge import KnowledgeBase
 from reasoner.pipeline import prepare_case
-from reasoner.rule_footprint import predicates_read, rule_ontology
+from reasoner.rule_footprint import ontology_subset, predicates_read, rules_predicates
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 P = "PREFIX ex: <http://example.org/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
@@ -69,7 +69,7 @@ def _ontology() -> Graph:
 
 
 def test_only_the_triples_rules_read_are_kept() -> None:
-    subset = rule_ontology(_ontology(), [prepareQuery(P + "CONSTRUCT { ?s ex:o ?o } WHERE { ?s rdfs:subClassOf ?o }")])
+    subset = ontology_subset(_ontology(), rules_predicates([prepareQuery(P + "CONSTRUCT { ?s ex:o ?o } WHERE { ?s rdfs:subClassOf ?o }")]))
     assert set(subset.predicates()) == {RDFS.subClassOf}
 
 
@@ -77,8 +77,8 @@ def test_the_whole_ontology_when_one_rule_cannot_be_bounded() -> None:
     ontology = _ontology()
     bounded = prepareQuery(P + "CONSTRUCT { ?s ex:o ?o } WHERE { ?s rdfs:subClassOf ?o }")
     unbounded = prepareQuery(P + "CONSTRUCT { ?s ex:o ?o } WHERE { ?s ?p ?o }")
-    assert rule_ontology(ontology, [bounded, unbounded]) is ontology
-    assert rule_ontology(ontology, [bounded, None]) is ontology  # a rule that does not parse
+    assert ontology_subset(ontology, rules_predicates([bounded, unbounded])) is ontology
+    assert ontology_subset(ontology, rules_predicates([bounded, None])) is ontology  # a rule that does not parse
 
 
 def test_the_bundled_rules_skip_labels_and_definitions(kb: KnowledgeBase) -> None:
@@ -128,7 +128,7 @@ def test_worked_out_only_where_it_pays_then_remembered(tmp_path: Path, monkeypat
     assert list((tmp_path / "cache").glob("fp-*.pickle"))
 
     later = load_knowledge_base()  # another process, in effect: a fresh object from the cache
-    assert later.rule_ontology is None
+    assert later._rule_ontology is None
     remembered = later.ontology_for_rules(compute=False)
     assert parses == [1] and isomorphic(remembered, footprint)
     found, predicates = kbcache.load_footprint([r.query_text for r in later.rules])
