@@ -54,6 +54,10 @@ IMAGING_RULES = {
     "seroma-aspiration-not-recommended": (GLR.NotRecommended, "seroma-aspiration", 2),
     "urgent-spine-evaluation": (GLR.Recommendation, "urgent-spine-evaluation", 2),
     "cervical-mri-priority-raised": (GLR.Recommendation, "cervical-mri", 3),
+    "cervical-mri-urgent-myelopathy": (GLR.Recommendation, "cervical-mri", 3),
+    "urgent-spine-evaluation-emergent": (GLR.Recommendation, "urgent-spine-evaluation", 2),
+    "surgical-review": (GLR.Recommendation, "surgical-review", 2),
+    "cauda-equina-symptoms": (GLR.InformationNeed, "cauda-equina-symptoms", 3),
     "caution-seroma-attribution": (GLR.Caution, "caution-seroma-attribution", 3),
     "caution-cervical-source": (GLR.Caution, "caution-cervical-source", 3),
     "caution-reassess": (GLR.Caution, "caution-reassess", 3),
@@ -106,7 +110,10 @@ def test_metadata_agrees_with_query(rule_id: str, module_graph: Graph) -> None:
     assert evidence, f"{rule_id}: no evidence"
     for ev in evidence:
         assert (ev, GLR.claim, None) in g, f"{rule_id}: cites {ev}, which evidence.ttl does not state"
-    missing = REQUIRED_EVIDENCE.get(rule_id, set()) - evidence
+    cited = evidence | set(g.objects(rule, GLR.hasBackgroundEvidence))
+    for ev in cited - evidence:
+        assert (ev, GLR.claim, None) in g, f"{rule_id}: cites {ev} as background, which evidence.ttl does not state"
+    missing = REQUIRED_EVIDENCE.get(rule_id, set()) - cited
     assert not missing, f"{rule_id}: must cite {sorted(missing)}"
 
 
