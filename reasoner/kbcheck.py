@@ -18,7 +18,11 @@ the culprit, before anything is released.
    defined in the ontology and every module term used is defined in its
    module, catalogue ids are unique, a rule's result IRI matches its
    result type and catalogue id, a rule reads only results of earlier
-   stages.
+   stages;
+4. what the texts promise (:mod:`reasoner.kb_promises`): an information
+   need's ``glr:affects`` equals the results of the rules that read what it
+   asks about, every number a rule compares is in its ``glr:criterion``, and
+   every time threshold a catalogue text states is one its rules compare.
 
 The result is a :class:`KbReport` of :class:`CheckResult` records (each a
 list of :class:`~reasoner.ontology_tools.Problem`), rendered as text or
@@ -465,6 +469,16 @@ def _rule_checks(kb: _Kb) -> CheckResult:
         for rule in kb.knowledge.subjects(RDF.type, GLR.Rule):
             for entry in kb.knowledge.objects(rule, GLR.produces):
                 producers.setdefault(entry, []).append((rule, str(kb.knowledge.value(rule, GLR.ruleId)), kb.knowledge.value(rule, GLR.stage)))
+        # A rule that reads the very kind it produces only adds to a result an
+        # earlier stage made (a priority raise): a sibling of its stage may
+        # read that kind too, since neither creates it.
+        decorators: set[Node] = set()
+        for meta_path, part in kb.module_files.items():
+            for rule, query_file in part.subject_objects(GLR.queryFile):
+                path = meta_path.parent / str(query_file)
+                parsed = _parse_query(path.read_text(encoding="utf-8")) if path.is_file() else None
+                if isinstance(parsed, tuple) and set(kb.knowledge.objects(rule, GLR.produces)) & parsed[2]:
+                    decorators.add(rule)
         for directory, graph in kb.modules.items():
             rules_dir = directory / "rules"
             referenced: set[Path] = set()
@@ -498,6 +512,8 @@ def _rule_checks(kb: _Kb) -> CheckResult:
                     own_stage = part.value(rule, GLR.stage)
                     for entry in sorted(where_iris & set(producers), key=str):
                         for other, other_id, other_stage in producers[entry]:
+                            if other in decorators and rule in decorators and other_stage == own_stage:
+                                continue
                             if other != rule and own_stage is not None and other_stage is not None and int(other_stage) >= int(own_stage):
                                 result.problems.append(Problem(result.name, f"rule '{rid}' (stage {own_stage}) reads {_short(entry, kb.knowledge)}, which rule '{other_id}' produces in stage {other_stage}; a rule may use results of earlier stages only.", subject=rid, source=str(query_path)))
                     try:
@@ -598,6 +614,26 @@ def _catalogue_checks(kb: _Kb) -> CheckResult:
     return _timed("catalogue ids", run)
 
 
+def _promise_checks(kb: _Kb) -> CheckResult:
+    """Information needs' affects and catalogue thresholds against what the rules read and compare."""
+
+    def run(result: CheckResult) -> None:
+        from .kb_promises import affects_problems, rule_texts, threshold_problems
+
+        queries: dict[URIRef, str] = {}
+        for meta, part in kb.module_files.items():
+            for rule, query_file in part.subject_objects(GLR.queryFile):
+                path = meta.parent / str(query_file)
+                if path.is_file() and isinstance(_parse_query(path.read_text(encoding="utf-8")), tuple):
+                    queries[rule] = path.read_text(encoding="utf-8")
+        rules = rule_texts(kb.knowledge, queries)
+        result.problems += affects_problems(kb.knowledge, kb.ontology + kb.knowledge, rules)
+        result.problems += threshold_problems(kb.knowledge, rules)
+        result.detail = f"{len(rules)} rule(s) read"
+
+    return _timed("texts match the rules", run)
+
+
 def check_knowledge_base(
     kb: Path | None = None,
     *,
@@ -619,4 +655,5 @@ def check_knowledge_base(
     checks.append(_rule_checks(data))
     checks.append(_term_checks(data))
     checks.append(_catalogue_checks(data))
+    checks.append(_promise_checks(data))
     return KbReport(layout.root, checks)

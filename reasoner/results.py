@@ -313,6 +313,8 @@ class _Explainer:
         for rule in rules:
             evidence_iris.extend(rule.evidence)
         evidence_iris.extend(sorted(self.kb.knowledge.objects(kind, GLR.hasEvidence), key=str))
+        for node in [rule.iri for rule in rules] + [kind]:
+            evidence_iris.extend(sorted(self.kb.knowledge.objects(node, GLR.hasBackgroundEvidence), key=str))
         seen: set[Node] = set()
         evidence = []
         for iri in evidence_iris:

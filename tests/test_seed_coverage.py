@@ -88,10 +88,11 @@ def evidence(module_graph: Graph) -> set[URIRef]:
 
 
 def _citers(graph: Graph, statement: URIRef) -> tuple[set[URIRef], set[URIRef]]:
-    """(rules, catalogue entries) that glr:hasEvidence the statement."""
+    """(rules, catalogue entries) that cite the statement, as support or as background."""
     rules, entries = set(), set()
-    for subject in graph.subjects(GLR.hasEvidence, statement):
-        (rules if (subject, RDF.type, GLR.Rule) in graph else entries).add(subject)
+    for prop in (GLR.hasEvidence, GLR.hasBackgroundEvidence):
+        for subject in graph.subjects(prop, statement):
+            (rules if (subject, RDF.type, GLR.Rule) in graph else entries).add(subject)
     return rules, entries
 
 
@@ -220,6 +221,8 @@ def test_no_invented_identifiers_in_the_ontology() -> None:
     # the ontology may name its own creator; it declares skos:notation but uses no codes
     text = text.replace('dcterms:creator "GLR project contributors"', "")
     text = text.replace("skos:notation a owl:AnnotationProperty", "")
+    # the priority scale's own JSON names ("routine" ... "emergent") are notations, not codes
+    text = re.sub(r'skos:notation "(routine|high|urgent|emergent)"', "", text)
     text = text.replace("dcterms:creator a owl:AnnotationProperty", "")
     for pattern, what in INVENTED:
         match = pattern.search(text)
@@ -242,7 +245,7 @@ def test_references_carry_no_invented_bibliography(module_graph: Graph) -> None:
         status = str(module_graph.value(ref, GLR.bibliographicStatus)).lower()
         assert "unknown" in status or "not" in status
     article = set(module_graph.predicates(PF["seed-article"], None))
-    allowed = {RDF.type, RDFS.label, RDFS.comment, DCTERMS.issued, GLR.bibliographicStatus}
+    allowed = {RDF.type, RDFS.label, RDFS.comment, DCTERMS.issued, GLR.bibliographicStatus, GLR.reviewStatus}
     assert article <= allowed, f"pf:seed-article states {sorted(article - allowed)}: the source names no author or identifier"
 
 
