@@ -18,15 +18,16 @@ __all__ = ["render_markdown"]
 
 
 def _sentence(text: str) -> str:
-    """``text`` without its closing full stop, so that a caller can append to it without doubling punctuation."""
-    return text.rstrip().removesuffix(".").rstrip()
+    """``text`` closed by exactly one full stop (or its own ? or !), so appending to it never doubles punctuation."""
+    text = text.rstrip().rstrip(".").rstrip()
+    return text if text.endswith(("?", "!")) else f"{text}."
 
 
 def _evidence_line(e: Evidence) -> str:
     refs = ", ".join(str(n) for n in e.reference) or "no reference number"
     noun = "refs" if len(e.reference) > 1 else "ref"
     kind = "Evidence" if e.role == "supports" else "Background"
-    line = f"{kind} [{noun} {refs}; grade {e.certainty}]: {_sentence(e.statement)}."
+    line = f"{kind} [{noun} {refs}; grade {e.certainty}]: {_sentence(e.statement)}"
     if e.conflicts_with:
         line += " ⚠ The source contradicts itself here: another of its statements gives a different figure."
     return line
@@ -41,7 +42,7 @@ def _details(
 ) -> list[str]:
     """The explanation lines of one item: criteria, case facts, assessments, notes, then supporting and background evidence."""
     evidence = list(evidence)
-    lines = [f"Criterion: {_sentence(c.text)}." for c in criteria]
+    lines = [f"Criterion: {_sentence(c.text)}" for c in criteria]
     lines += [f"Because: {p.text}" for p in premises]
     assessments = list(assessments)
     if assessments:
@@ -140,7 +141,7 @@ def render_markdown(result: RecommendationResult) -> str:
         out += ["## Information that would change this plan", ""]
         for n in result.information_needs:
             head = f"**{n.label}** is not documented; it affects: {'; '.join(n.affects_labels or n.affects) or '—'}"
-            out += _item("-", head, [*(f"Criterion: {_sentence(c.text)}." for c in n.criteria), _detail_ids(n.id, (n.rule,))])
+            out += _item("-", head, [*(f"Criterion: {_sentence(c.text)}" for c in n.criteria), _detail_ids(n.id, (n.rule,))])
         out.append("")
     if result.unconsidered_findings:
         out += [

@@ -207,3 +207,16 @@ def test_engines_agree_on_the_whole_json(explain_kb) -> None:
         a = recommend(CASES / case, kb=explain_kb, engine="rdflib")
         b = recommend(CASES / case, kb=explain_kb, engine="oxigraph")
         assert plain(a) == plain(b), case
+
+
+@pytest.mark.parametrize(
+    ("claim", "line_end"),
+    [("Ends with a stop.", "a stop."), ("Ends with two..", "two."), ("Ends with a question?", "question?"), ("No stop", "No stop.")],
+)
+def test_evidence_lines_end_with_one_mark(claim: str, line_end: str) -> None:
+    from reasoner.render.markdown import _evidence_line
+    from reasoner.results import Evidence
+
+    line = _evidence_line(Evidence(id="x", statement=claim, source="s", reference=(1,), certainty="c", conflicts_with=("y",)))
+    assert line.startswith(f"Evidence [ref 1; grade c]: {claim.rstrip('.')}")
+    assert line.split(" ⚠")[0].endswith(line_end)

@@ -22,7 +22,7 @@ from reasoner.render import render
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.ttl"))
+EXAMPLES = sorted([*(ROOT / "examples").glob("*.ttl"), *(ROOT / "examples").glob("*.jsonld")])
 FIXTURES = sorted((ROOT / "tests" / "rules" / "cases").glob("*/fires-*.ttl"))[:6]
 OWN = sorted((HERE / "cases").glob("*.ttl"))
 
