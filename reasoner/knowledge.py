@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
@@ -19,6 +19,9 @@ from .errors import KnowledgeBaseError
 from .paths import ONTOLOGY_DIR, QUERIES_DIR, SHAPES_DIR
 from .timeline import ElapsedProperties, elapsed_properties
 from .vocab import GLR, GLR_ONTOLOGY_IRI, OWL, RDF, RDFS
+
+if TYPE_CHECKING:
+    from .priorities import PriorityScale
 
 __all__ = ["Rule", "Module", "KnowledgeBase", "load_knowledge_base", "discover_modules", "RESULT_SEGMENTS"]
 
@@ -71,9 +74,9 @@ class KnowledgeBase:
     _elapsed: tuple[ElapsedProperties, ...] | None = field(default=None, repr=False)
     _rule_ontology: Graph | None = field(default=None, repr=False)  # see ontology_for_rules
     _mentioned: frozenset[URIRef] | None = field(default=None, repr=False)  # see iris_rules_mention
-    _priorities: Any = field(default=None, repr=False)  # see priorities
+    _priorities: PriorityScale | None = field(default=None, repr=False)  # see priorities
 
-    def priorities(self) -> Any:
+    def priorities(self) -> PriorityScale:
         """The ontology's priority scale (reasoner/priorities.py), read once per knowledge base."""
         if self._priorities is None:
             from .priorities import priority_scale

@@ -511,7 +511,7 @@ def explain(
         return [item for item, _ in keyed]
 
     need_nodes = ex.of_type(GLR.InformationNeed)
-    raised = {kind_of(n) for n in need_nodes}
+    raised: set[Node] = {kind for kind in map(kind_of, need_nodes) if kind is not None}
     rec_nodes = ex.of_type(GLR.Recommendation)
     ranked = [ex.recommendation(r, raised) for r in rec_nodes]
     keys = {rec.id: _list_key(kb, kind_of(node), rec.id) for (rec, _), node in zip(ranked, rec_nodes)}

@@ -109,26 +109,26 @@ def render_markdown(result: RecommendationResult) -> str:
         out += ["## Validation warnings", ""]
         out += [f"- {w.message} ({w.focus_label or w.focus_node})" for w in result.validation.warnings]
         out.append("")
-    now = [r for r in result.recommendations if not r.deferred_by]
-    later = [r for r in result.recommendations if r.deferred_by]
+    now = [rec for rec in result.recommendations if not rec.deferred_by]
+    later = [rec for rec in result.recommendations if rec.deferred_by]
     out += ["## Recommended next steps", ""]
     if not result.recommendations:
         out += ["None derived.", ""]
-    for i, r in enumerate(now, 1):
-        out += _recommendation(i, r, result)
+    for i, rec in enumerate(now, 1):
+        out += _recommendation(i, rec, result)
     out.append("")
     if later:
         out += ["## Deferred until the items above are dealt with", ""]
-        for i, r in enumerate(later, len(now) + 1):
-            out += _recommendation(i, r, result)
+        for i, rec in enumerate(later, len(now) + 1):
+            out += _recommendation(i, rec, result)
         out.append("")
     if result.not_recommended:
         out += ["## Not indicated now", ""]
-        for r in result.not_recommended:
-            lines = [f"{reason.text}: {reason.state}" for reason in r.reasons]
-            lines += _details(r.premises, r.evidence, r.criteria)
-            lines.append(_detail_ids(r.id, (r.rule,), r.evidence))
-            out += _item("-", f"**{r.label}** is not indicated:", lines)
+        for no in result.not_recommended:
+            lines = [f"{reason.text}: {reason.state}" for reason in no.reasons]
+            lines += _details(no.premises, no.evidence, no.criteria)
+            lines.append(_detail_ids(no.id, (no.rule,), no.evidence))
+            out += _item("-", f"**{no.label}** is not indicated:", lines)
         out.append("")
     if result.cautions:
         out += ["## Cautions", ""]
@@ -160,7 +160,7 @@ def render_markdown(result: RecommendationResult) -> str:
             out += _item("-", f"**{a.label}**", lines)
         out.append("")
     groups = (result.recommendations, result.not_recommended, result.cautions, result.assessments)
-    sources = sorted({(e.source, e.source_note) for group in groups for r in group for e in r.evidence})
+    sources = sorted({(e.source, e.source_note) for group in groups for item in group for e in item.evidence})
     if sources:
         out += ["## Sources", "", "Reference numbers above are the source document's own numbered references.", ""]
         out += [f"- {name}" + (f" — {note}" if note else "") for name, note in sources]
