@@ -438,9 +438,10 @@ class _Explainer:
         return max((p for p in levels if p is not None), key=lambda p: p.rank, default=scale.lowest())
 
     def existing_order(self, result: Node) -> ExistingOrder | None:
-        study = self.derived.value(result, GLR.existingOrder)
-        if study is None:
+        studies = sorted(self.derived.objects(result, GLR.existingOrder), key=str)  # one, or the first by IRI
+        if not studies:
             return None
+        study = studies[0]
         status = self.case_graph.value(study, GLR.imagingStatus)
         return ExistingOrder(subject=str(study), status=self.label(status) if status is not None else "not stated", label=self.label(study))
 
