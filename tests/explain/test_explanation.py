@@ -171,6 +171,7 @@ def test_markdown_shows_deferral_conditionality_and_order(explain_kb, engine: st
     assert "Contraindications to the analgesic (not yet checked)" in later
     assert "Already ordered: MRI order (pending approval)" in later
     assert "Criterion: Fires when a cauda equina sign is present" in now
+    assert "**Contraindications to the analgesic** is not documented; it affects: Routine analgesic" in text  # labels, not ids
     assert text.count("Source status:") == 1
     assert text.index("Source status:") < text.index("## Recommended next steps")
     unconsidered = text.split("## Findings this plan did not consider")[1]
