@@ -21,6 +21,11 @@ When the cache is used, and why it cannot go stale:
   vanished) falls back to the normal load. Writes are atomic (temporary
   file + rename); at most ``_MAX_ENTRIES`` entries are kept.
 
+The same directory also remembers, per set of rule texts, the rule
+footprint (reasoner/rule_footprint.py) and the IRIs the rules mention
+(reasoner/rule_mentions.py), each keyed by the texts and the source of the
+module that computes it.
+
 The same directory holds rdflib's prepared (parsed and translated) rule
 queries, keyed by a SHA-256 of the query text, the Python and rdflib
 versions: preparing the 32 bundled rules took about 2 s per process with
@@ -56,6 +61,8 @@ __all__ = [
     "prepare_query",
     "load_footprint",
     "store_footprint",
+    "load_mentions",
+    "store_mentions",
 ]
 
 _FORMAT = 2
@@ -328,3 +335,42 @@ def store_footprint(texts: list[str], predicates: frozenset[str] | None) -> None
         return
     value: Any = _NO_BOUND if predicates is None else sorted(str(p) for p in predicates)
     _store_entry("fp", key, lambda: pickle.dumps({"key": key, "predicates": value}), _MAX_ENTRIES)
+
+
+# --------------------------------------------------------------------------- IRIs the rules mention
+
+
+def _mentions_key(texts: Iterable[str]) -> str:
+    import rdflib
+
+    h = hashlib.sha256(f"glr-mentions {_FORMAT} {sys.version} rdflib {rdflib.__version__}\0".encode())
+    h.update((_PACKAGE / "rule_mentions.py").read_bytes())
+    for text in texts:
+        h.update(b"\0")
+        h.update(text.encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def load_mentions(texts: list[str]) -> frozenset[str] | None:
+    """The IRIs remembered as mentioned by exactly these rule texts, or None."""
+    directory = cache_directory()
+    if directory is None or not _private(directory):
+        return None
+    try:
+        key = _mentions_key(texts)
+        entry = pickle.loads((directory / f"mn-{key}.pickle").read_bytes())
+        if entry.get("key") == key:
+            return frozenset(entry["iris"])
+    except Exception:  # noqa: BLE001 - missing, corrupt or foreign entry: compute normally
+        pass
+    return None
+
+
+def store_mentions(texts: list[str], iris: frozenset[str]) -> None:
+    """Remember what these rule texts mention; any failure only costs speed."""
+    try:
+        key = _mentions_key(texts)
+    except OSError:
+        return
+    value = sorted(str(i) for i in iris)
+    _store_entry("mn", key, lambda: pickle.dumps({"key": key, "iris": value}), _MAX_ENTRIES)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
@@ -19,6 +19,9 @@ from .errors import KnowledgeBaseError
 from .paths import ONTOLOGY_DIR, QUERIES_DIR, SHAPES_DIR
 from .timeline import ElapsedProperties, elapsed_properties
 from .vocab import GLR, GLR_ONTOLOGY_IRI, OWL, RDF, RDFS
+
+if TYPE_CHECKING:
+    from .priorities import PriorityScale
 
 __all__ = ["Rule", "Module", "KnowledgeBase", "load_knowledge_base", "discover_modules", "RESULT_SEGMENTS"]
 
@@ -70,6 +73,35 @@ class KnowledgeBase:
     _labels: dict[Node, str] = field(default_factory=dict, repr=False)
     _elapsed: tuple[ElapsedProperties, ...] | None = field(default=None, repr=False)
     _rule_ontology: Graph | None = field(default=None, repr=False)  # see ontology_for_rules
+    _mentioned: frozenset[URIRef] | None = field(default=None, repr=False)  # see iris_rules_mention
+    _priorities: PriorityScale | None = field(default=None, repr=False)  # see priorities
+
+    def priorities(self) -> PriorityScale:
+        """The ontology's priority scale (reasoner/priorities.py), read once per knowledge base."""
+        if self._priorities is None:
+            from .priorities import priority_scale
+
+            self._priorities = priority_scale(self.ontology)
+        return self._priorities
+
+    def iris_rules_mention(self) -> frozenset[URIRef]:
+        """Every IRI some rule's WHERE clause mentions (reasoner/rule_mentions.py).
+
+        Computed lazily (only plans that list unconsidered findings need
+        it), then kept in memory and in the on-disk cache keyed by the rule
+        texts, so the parsed knowledge-base entry itself never changes.
+        """
+        if self._mentioned is None:
+            from .kbcache import load_mentions, store_mentions
+            from .rule_mentions import rules_mention
+
+            texts = [rule.query_text for rule in self.rules]
+            found = load_mentions(texts)
+            if found is None:
+                found = frozenset(str(i) for i in rules_mention(_parsed_or_none(text) for text in texts))
+                store_mentions(texts, found)
+            self._mentioned = frozenset(URIRef(i) for i in found)
+        return self._mentioned
 
     def elapsed_properties(self) -> tuple[ElapsedProperties, ...]:
         """The ontology's date → elapsed-time annotations, read once per knowledge base."""

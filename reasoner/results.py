@@ -8,20 +8,26 @@ can never disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .knowledge import KnowledgeBase, Rule
+from .priorities import Priority
 from .timeline import AsOf
+from .unconsidered import UnconsideredFinding, unconsidered_findings
 from .validation import ValidationReport
-from .vocab import GLR, PROV, RDF
+from .vocab import GLR, PROV, RDF, RDFS
 
 __all__ = [
     "Premise",
     "Evidence",
+    "Criterion",
+    "ExistingOrder",
+    "SourceStatus",
+    "UnconsideredFinding",
     "Reason",
     "Recommendation",
     "NotRecommended",
@@ -31,9 +37,6 @@ __all__ = [
     "RecommendationResult",
     "explain",
 ]
-
-PRIORITY_NAMES = {GLR.PriorityRoutine: "routine", GLR.PriorityHigh: "high", GLR.PriorityUrgent: "urgent"}
-STATE_NAMES = {GLR.NotMet: "not met", GLR.Unknown: "unknown"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Evidence:
     certainty: str
     conflicts_with: tuple[str, ...] = ()
     source_note: str = ""
+    role: str = "supports"  # "supports" (glr:hasEvidence) or "background" (glr:hasBackgroundEvidence only)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,7 +72,42 @@ class Evidence:
             "certainty": self.certainty,
             "conflicts_with": list(self.conflicts_with),
             "source_note": self.source_note,
+            "role": self.role,
         }
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A deriving rule's criterion in plain words (glr:criterion), thresholds included."""
+
+    rule: str
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "text": self.text}
+
+
+@dataclass(frozen=True)
+class ExistingOrder:
+    """An imaging study already ordered that a recommendation matches (glr:existingOrder): confirm it, never order twice."""
+
+    subject: str
+    status: str
+    label: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"subject": self.subject, "status": self.status, "label": self.label}
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """A cited source and its review status (glr:reviewStatus), disclosed once per plan."""
+
+    source: str
+    status: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "status": self.status}
 
 
 @dataclass(frozen=True)
@@ -91,12 +130,16 @@ class _Derived:
     evidence: tuple[Evidence, ...]
     assessments: tuple[str, ...]
     notes: tuple[str, ...]
+    criteria: tuple[Criterion, ...]
 
 
 @dataclass(frozen=True)
 class Recommendation(_Derived):
     priority: str = "routine"
     text: str | None = None
+    deferred_by: tuple[str, ...] = ()  # ids of recommendations whose priority defers this one's
+    conditional_on: tuple[str, ...] = ()  # ids of information needs raised here that this one rests on
+    existing_order: ExistingOrder | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -110,6 +153,10 @@ class Recommendation(_Derived):
             "premises": [p.to_json() for p in self.premises],
             "evidence": [e.to_json() for e in self.evidence],
             "notes": list(self.notes),
+            "criteria": [c.to_json() for c in self.criteria],
+            "deferred_by": list(self.deferred_by),
+            "conditional_on": list(self.conditional_on),
+            "existing_order": self.existing_order.to_json() if self.existing_order else None,
         }
 
 
@@ -125,6 +172,7 @@ class NotRecommended(_Derived):
             "reasons": [r.to_json() for r in self.reasons],
             "premises": [p.to_json() for p in self.premises],
             "evidence": [e.to_json() for e in self.evidence],
+            "criteria": [c.to_json() for c in self.criteria],
         }
 
 
@@ -141,12 +189,14 @@ class Caution(_Derived):
             "based_on_assessments": list(self.assessments),
             "premises": [p.to_json() for p in self.premises],
             "evidence": [e.to_json() for e in self.evidence],
+            "criteria": [c.to_json() for c in self.criteria],
         }
 
 
 @dataclass(frozen=True)
 class InformationNeed(_Derived):
     affects: tuple[str, ...] = ()
+    affects_labels: tuple[str, ...] = ()  # the clinician's words for ``affects`` (Markdown only)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -155,6 +205,7 @@ class InformationNeed(_Derived):
             "affects": list(self.affects),
             "rule": self.rule,
             "premises": [p.to_json() for p in self.premises],
+            "criteria": [c.to_json() for c in self.criteria],
         }
 
 
@@ -167,6 +218,7 @@ class Assessment(_Derived):
             "rule": self.rule,
             "premises": [p.to_json() for p in self.premises],
             "evidence": [e.to_json() for e in self.evidence],
+            "criteria": [c.to_json() for c in self.criteria],
         }
 
 
@@ -185,6 +237,8 @@ class RecommendationResult:
     cautions: tuple[Caution, ...] = ()
     information_needs: tuple[InformationNeed, ...] = ()
     assessments: tuple[Assessment, ...] = ()
+    unconsidered_findings: tuple[UnconsideredFinding, ...] = ()
+    source_status: tuple[SourceStatus, ...] = ()
     case_graph: Graph = field(default_factory=Graph, repr=False)
     derivation_graph: Graph = field(default_factory=Graph, repr=False)
     timings: dict[str, float] = field(default_factory=dict, repr=False)
@@ -209,11 +263,20 @@ class RecommendationResult:
             "cautions": [r.to_json() for r in self.cautions],
             "information_needs": [r.to_json() for r in self.information_needs],
             "assessments": [r.to_json() for r in self.assessments],
+            "unconsidered_findings": [f.to_json() for f in self.unconsidered_findings],
+            "source_status": [s.to_json() for s in self.source_status],
         }
 
 
 # --------------------------------------------------------------------------
 # Explanation: from the derivation graph to typed results
+
+
+def _list_key(kb: KnowledgeBase, kind: Node | None, cid: str) -> tuple[bool, int, str]:
+    """Order within a list: the module's glr:listOrder (lower first; entries without one last), then id."""
+    value = kb.knowledge.value(kind, GLR.listOrder) if kind is not None else None
+    order = int(value.toPython()) if isinstance(value, Literal) else None
+    return (order is None, order or 0, cid)
 
 
 class _Explainer:
@@ -225,16 +288,19 @@ class _Explainer:
         self.rules_by_iri: dict[Node, Rule] = {r.iri: r for r in kb.rules}
         # elapsed-time property → (the date property it measures from, its unit)
         self.elapsed_to_date: dict[Node, tuple[URIRef, str]] = {}
+        # whole-months property → the days property of the same date (a 0-month span is stated in days)
+        self.months_to_days: dict[Node, URIRef] = {}
         for ep in kb.elapsed_properties():
             self.elapsed_to_date[ep.months_property] = (ep.date_property, "months")
             self.elapsed_to_date[ep.days_property] = (ep.date_property, "days")
+            self.months_to_days[ep.months_property] = ep.days_property
+        self.sources_cited: dict[str, str] = {}  # source label → review status, for every evidence item shown
 
     # -- labels ---------------------------------------------------------
     def label(self, node: Node) -> str:
-        for graph in (self.case_graph,):
-            value = graph.value(node, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
-            if value is not None:
-                return str(value)
+        value = self.case_graph.value(node, RDFS.label)
+        if value is not None:
+            return str(value)
         kb_label = self.kb.label(node)
         if kb_label:
             return kb_label
@@ -251,11 +317,18 @@ class _Explainer:
             date_prop, unit = elapsed
             date = self.case_graph.value(subject, date_prop)
             when = f" ({self.label(date_prop)} {date})" if date is not None else ""
-            return f"{subject_label}{when}: {value} whole {unit} before the as-of date {self.as_of.date.isoformat()}"
+            span = f"{value} whole {unit}"
+            days = self.case_graph.value(subject, self.months_to_days[prop]) if prop in self.months_to_days else None
+            if unit == "months" and str(value) == "0" and days is not None:
+                span = f"{days} day" + ("" if str(days) == "1" else "s")
+            return f"{subject_label}{when}: {span} before the as-of date {self.as_of.date.isoformat()}"
         if prop == RDF.type:
             date = self.case_graph.value(subject, GLR.date)
+            class_label = self.label(value)
+            if class_label.casefold() in subject_label.casefold():  # the label already says what it is
+                return f"{subject_label}, dated {date}" if date is not None else subject_label
             when = f" (dated {date})" if date is not None else ""
-            return f"{subject_label}{when} is recorded as a {self.label(value)}"
+            return f"{subject_label}{when}: recorded as {class_label}"
         return f"{subject_label}: {self.label(prop)} = {self.label(value)}"
 
     def premises(self, result: Node) -> list[Premise]:
@@ -270,7 +343,7 @@ class _Explainer:
         return found
 
     # -- evidence -------------------------------------------------------
-    def evidence(self, iri: Node) -> Evidence:
+    def evidence(self, iri: Node, role: str) -> Evidence:
         k = self.kb.knowledge
         source = k.value(iri, GLR.statedIn)
         refs = sorted(
@@ -280,15 +353,35 @@ class _Explainer:
         conflicts = sorted(
             {self.local_id(c) for c in k.objects(iri, GLR.conflictsWith)} | {self.local_id(c) for c in k.subjects(GLR.conflictsWith, iri)}
         )
+        source_label = self.label(source) if source is not None else "unknown source"
+        status = k.value(source, GLR.reviewStatus) if source is not None else None
+        self.sources_cited[source_label] = str(status) if status is not None else "review status not stated"
         return Evidence(
             id=self.local_id(iri),
             statement=str(k.value(iri, GLR.claim) or ""),
-            source=self.label(source) if source is not None else "unknown source",
+            source=source_label,
             reference=tuple(refs),
             certainty=self.label(certainty) if certainty is not None else "not stated",
             conflicts_with=tuple(conflicts),
             source_note=str(k.value(source, GLR.bibliographicStatus) or "") if source is not None else "",
+            role=role,
         )
+
+    def evidence_of(self, rules: list[Rule], kind: Node | None) -> tuple[Evidence, ...]:
+        """Supporting evidence (rules', then the catalogue entry's), then background evidence not also supporting."""
+        k = self.kb.knowledge
+        supporting: list[Node] = [iri for rule in rules for iri in rule.evidence]
+        supporting += sorted(k.objects(kind, GLR.hasEvidence), key=str) if kind is not None else []
+        background: list[Node] = [iri for rule in rules for iri in sorted(k.objects(rule.iri, GLR.hasBackgroundEvidence), key=str)]
+        background += sorted(k.objects(kind, GLR.hasBackgroundEvidence), key=str) if kind is not None else []
+        seen: set[Node] = set()
+        found = []
+        for role, iris in (("supports", supporting), ("background", background)):
+            for iri in iris:
+                if iri not in seen:
+                    seen.add(iri)
+                    found.append(self.evidence(iri, role))
+        return tuple(found)
 
     @staticmethod
     def local_id(iri: Node) -> str:
@@ -305,22 +398,17 @@ class _Explainer:
                     rules.append(self.rules_by_iri[plan])
         return sorted(rules, key=lambda r: (r.stage, r.rule_id))
 
+    def criteria(self, rules: list[Rule]) -> tuple[Criterion, ...]:
+        return tuple(
+            Criterion(rule=rule.rule_id, text=str(text))
+            for rule in rules
+            for text in sorted(self.kb.knowledge.objects(rule.iri, GLR.criterion), key=str)
+        )
+
     def common(self, result: Node, result_type: URIRef) -> dict[str, Any]:
         kind = self.derived.value(result, GLR.ofKind)
         rules = self.rules_of(result)
         primary = next((r for r in rules if r.result_type == result_type), rules[0] if rules else None)
-        evidence_iris: list[Node] = []
-        for rule in rules:
-            evidence_iris.extend(rule.evidence)
-        evidence_iris.extend(sorted(self.kb.knowledge.objects(kind, GLR.hasEvidence), key=str))
-        for node in [rule.iri for rule in rules] + [kind]:
-            evidence_iris.extend(sorted(self.kb.knowledge.objects(node, GLR.hasBackgroundEvidence), key=str))
-        seen: set[Node] = set()
-        evidence = []
-        for iri in evidence_iris:
-            if iri not in seen:
-                seen.add(iri)
-                evidence.append(self.evidence(iri))
         premises = self.premises(result)
         assessments = sorted(self.derived.objects(result, GLR.usesAssessment), key=str)
         for assessment in assessments:  # explain down to the case facts
@@ -335,30 +423,66 @@ class _Explainer:
             rule=primary.rule_id if primary else "",
             rules=tuple(r.rule_id for r in rules),
             premises=tuple(sorted(unique.values(), key=lambda p: (p.subject, p.property, p.value))),
-            evidence=tuple(evidence),
+            evidence=self.evidence_of(rules, kind),
             assessments=tuple(self.kb.catalogue_id(self.derived.value(a, GLR.ofKind)) for a in assessments if self.derived.value(a, GLR.ofKind) is not None),
             notes=tuple(notes),
+            criteria=self.criteria(rules),
         )
 
-    def priority(self, result: Node) -> str:
+    def priority(self, result: Node) -> Priority:
+        """The most pressing priority any rule gave the result, else its kind's default, else the lowest level."""
+        scale = self.kb.priorities()
         kind = self.derived.value(result, GLR.ofKind)
         candidates = list(self.derived.objects(result, GLR.priority)) or list(self.kb.knowledge.objects(kind, GLR.defaultPriority))
-        best = max(candidates, key=lambda p: int(self.kb.ontology.value(p, GLR.rank) or 0), default=GLR.PriorityRoutine)
-        return PRIORITY_NAMES.get(best, self.label(best))
+        levels = [scale.get(c) for c in candidates if isinstance(c, URIRef)]
+        return max((p for p in levels if p is not None), key=lambda p: p.rank, default=scale.lowest())
+
+    def existing_order(self, result: Node) -> ExistingOrder | None:
+        studies = sorted(self.derived.objects(result, GLR.existingOrder), key=str)  # one, or the first by IRI
+        if not studies:
+            return None
+        study = studies[0]
+        status = self.case_graph.value(study, GLR.imagingStatus)
+        return ExistingOrder(subject=str(study), status=self.label(status) if status is not None else "not stated", label=self.label(study))
+
+    def recommendation(self, result: Node, raised_needs: set[Node]) -> tuple[Recommendation, Priority]:
+        kind = self.derived.value(result, GLR.ofKind)
+        order = self.existing_order(result)
+        text = self.kb.knowledge.value(kind, GLR.textWhenOrdered) if order is not None else None
+        conditional = sorted(self.kb.catalogue_id(n) for n in self.kb.knowledge.objects(kind, GLR.conditionalOn) if n in raised_needs)
+        level = self.priority(result)
+        rec = Recommendation(
+            **self.common(result, GLR.Recommendation),
+            priority=level.name,
+            text=str(text) if text is not None else self.kb.text(kind),
+            conditional_on=tuple(conditional),
+            existing_order=order,
+        )
+        return rec, level
 
     def reasons(self, result: Node) -> tuple[Reason, ...]:
         found = []
         for node in self.derived.objects(result, GLR.unmetCondition):
             cond = self.derived.value(node, GLR.condition)
-            state = self.derived.value(node, GLR.conditionState)
+            state = self.derived.value(node, GLR.conditionState) or GLR.NotMet
             if cond is None:
                 continue
             cid = str(self.kb.knowledge.value(cond, GLR.catalogueId) or self.local_id(cond))
-            found.append(Reason(condition=cid, state=STATE_NAMES.get(state, "not met"), text=self.kb.label(cond) or cid))
+            found.append(Reason(condition=cid, state=self.label(state), text=self.kb.label(cond) or cid))
         return tuple(sorted(set(found), key=lambda r: (r.state, r.condition)))
 
     def of_type(self, result_type: URIRef) -> list[Node]:
         return sorted(set(self.derived.subjects(RDF.type, result_type)), key=str)
+
+
+def _with_deferrals(ranked: list[tuple[Recommendation, Priority]], kb: KnowledgeBase) -> list[Recommendation]:
+    """Each recommendation with the ids of those whose priority defers its own (glr:defersPriority)."""
+    scale = kb.priorities()
+    out = []
+    for rec, level in ranked:
+        by = tuple(other.id for other, other_level in ranked if other is not rec and scale.defers(other_level, level))
+        out.append(replace(rec, deferred_by=by))
+    return out
 
 
 def explain(
@@ -372,20 +496,45 @@ def explain(
     case_graph: Graph,
     derived: Graph,
 ) -> RecommendationResult:
-    """Turn the derivation graph into typed, explained, ordered results."""
+    """Turn the derivation graph into typed, explained, ordered results.
+
+    Order is clinical and comes from data: recommendations by priority rank
+    (most pressing first), then the catalogue's glr:listOrder, then id;
+    every other list by glr:listOrder, then id.
+    """
     ex = _Explainer(kb, case_graph, derived, as_of)
-    recs = [Recommendation(**ex.common(r, GLR.Recommendation), priority=ex.priority(r), text=kb.text(derived.value(r, GLR.ofKind))) for r in ex.of_type(GLR.Recommendation)]
-    rank = {"urgent": 0, "high": 1, "routine": 2}
-    recs.sort(key=lambda r: (rank.get(r.priority, 3), r.id))
-    nots = sorted((NotRecommended(**ex.common(r, GLR.NotRecommended), reasons=ex.reasons(r)) for r in ex.of_type(GLR.NotRecommended)), key=lambda r: r.id)
-    cautions = sorted((Caution(**ex.common(r, GLR.Caution), text=kb.text(derived.value(r, GLR.ofKind)) or "") for r in ex.of_type(GLR.Caution)), key=lambda r: r.id)
+
+    def kind_of(r: Node) -> Node | None:
+        return derived.value(r, GLR.ofKind)
+
+    def ordered(items: list[Any], nodes: list[Node]) -> list[Any]:
+        keyed = sorted(zip(items, nodes), key=lambda pair: _list_key(kb, kind_of(pair[1]), pair[0].id))
+        return [item for item, _ in keyed]
+
+    need_nodes = ex.of_type(GLR.InformationNeed)
+    raised: set[Node] = {kind for kind in map(kind_of, need_nodes) if kind is not None}
+    rec_nodes = ex.of_type(GLR.Recommendation)
+    ranked = [ex.recommendation(r, raised) for r in rec_nodes]
+    keys = {rec.id: _list_key(kb, kind_of(node), rec.id) for (rec, _), node in zip(ranked, rec_nodes)}
+    ranked.sort(key=lambda pair: (-pair[1].rank, keys[pair[0].id]))
+    recs = _with_deferrals(ranked, kb)
+    not_nodes = ex.of_type(GLR.NotRecommended)
+    nots = ordered([NotRecommended(**ex.common(r, GLR.NotRecommended), reasons=ex.reasons(r)) for r in not_nodes], not_nodes)
+    caution_nodes = ex.of_type(GLR.Caution)
+    cautions = ordered([Caution(**ex.common(r, GLR.Caution), text=kb.text(kind_of(r)) or "") for r in caution_nodes], caution_nodes)
     needs = []
-    for r in ex.of_type(GLR.InformationNeed):
-        kind = derived.value(r, GLR.ofKind)
-        affects = tuple(sorted(kb.catalogue_id(a) for a in kb.knowledge.objects(kind, GLR.affects)))
-        needs.append(InformationNeed(**ex.common(r, GLR.InformationNeed), affects=affects))
-    needs.sort(key=lambda r: r.id)
-    assessments = sorted((Assessment(**ex.common(r, GLR.Assessment)) for r in ex.of_type(GLR.Assessment)), key=lambda r: r.id)
+    for r in need_nodes:
+        affected = sorted(kb.knowledge.objects(kind_of(r), GLR.affects), key=kb.catalogue_id)
+        needs.append(
+            InformationNeed(
+                **ex.common(r, GLR.InformationNeed),
+                affects=tuple(kb.catalogue_id(a) for a in affected),
+                affects_labels=tuple(kb.label(a) or kb.catalogue_id(a) for a in affected),
+            )
+        )
+    needs = ordered(needs, need_nodes)
+    assessment_nodes = ex.of_type(GLR.Assessment)
+    assessments = ordered([Assessment(**ex.common(r, GLR.Assessment)) for r in assessment_nodes], assessment_nodes)
     return RecommendationResult(
         case=case,
         source=source,
@@ -398,6 +547,8 @@ def explain(
         cautions=tuple(cautions),
         information_needs=tuple(needs),
         assessments=tuple(assessments),
+        unconsidered_findings=unconsidered_findings(kb, case_graph),
+        source_status=tuple(SourceStatus(source=name, status=status) for name, status in sorted(ex.sources_cited.items())),
         case_graph=case_graph,
         derivation_graph=derived,
     )

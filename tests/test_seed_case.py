@@ -58,8 +58,9 @@ def test_seed_case_repeat_ct_explained_by_ct_age(seed_result: RecommendationResu
     assert "seroma-resolve-2-4-months" in ev["seroma-resolve-4-6-months"].conflicts_with
 
 
-def test_seed_case_recommendations_ordered_by_priority(seed_result: RecommendationResult) -> None:
-    rank = {"urgent": 3, "high": 2, "routine": 1}
+def test_seed_case_recommendations_ordered_by_priority(kb, seed_result: RecommendationResult) -> None:
+    rank = {level.name: level.rank for level in kb.priorities().levels.values()}  # from the ontology
+    assert rank == {"routine": 1, "high": 2, "urgent": 3, "emergent": 4}
     ranks = [rank[r.priority] for r in seed_result.recommendations]
     assert ranks == sorted(ranks, reverse=True)
 

@@ -1,26 +1,97 @@
-"""Markdown output: a plan a clinician can check line by line."""
+"""Markdown output: a plan a clinician can check line by line.
+
+Why this layout: the clinician reads labels, criteria, case facts and
+evidence; catalogue and rule ids (kept for traceability, and in the JSON)
+go to one trailing "Detail" line per item, never into the sentences. The
+output is CommonMark: nested lists are indented by the width of their
+parent's marker ("1. " is three columns), so each item's facts render as
+its own sub-list (checked with a CommonMark parser in tests/explain/).
+"""
 
 from __future__ import annotations
 
-from ..results import Evidence, Premise, RecommendationResult
+from collections.abc import Iterable
+
+from ..results import Criterion, Evidence, Premise, Recommendation, RecommendationResult
 
 __all__ = ["render_markdown"]
 
 
-def _evidence_lines(evidence: tuple[Evidence, ...], indent: str = "  ") -> list[str]:
-    lines = []
-    for e in evidence:
-        refs = ", ".join(str(n) for n in e.reference) or "no reference number"
-        noun = "refs" if len(e.reference) > 1 else "ref"
-        line = f"{indent}- Evidence [{noun} {refs}; grade {e.certainty}]: {e.statement}"
-        if e.conflicts_with:
-            line += f". ⚠ The source contradicts itself here: see also {', '.join(e.conflicts_with)}"
-        lines.append(line)
+def _sentence(text: str) -> str:
+    """``text`` closed by exactly one full stop (or its own ? or !), so appending to it never doubles punctuation."""
+    text = text.rstrip().rstrip(".").rstrip()
+    return text if text.endswith(("?", "!")) else f"{text}."
+
+
+def _evidence_line(e: Evidence) -> str:
+    refs = ", ".join(str(n) for n in e.reference) or "no reference number"
+    noun = "refs" if len(e.reference) > 1 else "ref"
+    kind = "Evidence" if e.role == "supports" else "Background"
+    line = f"{kind} [{noun} {refs}; grade {e.certainty}]: {_sentence(e.statement)}"
+    if e.conflicts_with:
+        line += " ⚠ The source contradicts itself here: another of its statements gives a different figure."
+    return line
+
+
+def _details(
+    premises: Iterable[Premise] = (),
+    evidence: Iterable[Evidence] = (),
+    criteria: Iterable[Criterion] = (),
+    notes: Iterable[str] = (),
+    assessments: Iterable[str] = (),
+) -> list[str]:
+    """The explanation lines of one item: criteria, case facts, assessments, notes, then supporting and background evidence."""
+    evidence = list(evidence)
+    lines = [f"Criterion: {_sentence(c.text)}" for c in criteria]
+    lines += [f"Because: {p.text}" for p in premises]
+    assessments = list(assessments)
+    if assessments:
+        lines.append(f"Rests on the assessment(s): {'; '.join(assessments)}")
+    lines += [f"Note: {n}" for n in notes]
+    lines += [_evidence_line(e) for e in evidence if e.role == "supports"]
+    lines += [_evidence_line(e) for e in evidence if e.role != "supports"]
     return lines
 
 
-def _premise_lines(premises: tuple[Premise, ...], indent: str = "  ") -> list[str]:
-    return [f"{indent}- Because: {p.text}" for p in premises]
+def _detail_ids(item_id: str, rules: Iterable[str] = (), evidence: Iterable[Evidence] = ()) -> str:
+    """The trailing traceability line: ids belong here, not in the clinician's sentences."""
+    parts = [f"id {item_id}"]
+    rules = list(rules)
+    if rules:
+        parts.append(f"rule {', '.join(rules)}")
+    conflicts = sorted({f"{e.id} ↔ {other}" for e in evidence for other in e.conflicts_with if e.id < other})
+    if conflicts:
+        parts.append(f"conflicting statements {'; '.join(conflicts)}")
+    return "Detail: " + " · ".join(parts)
+
+
+def _item(marker: str, head: str, lines: list[str]) -> list[str]:
+    """One list item: its head line and its explanation as a nested list, indented under the marker."""
+    indent = " " * (len(marker) + 1)
+    return [f"{marker} {head}", *(f"{indent}- {line}" for line in lines)]
+
+
+def _recommendation(number: int, r: Recommendation, result: RecommendationResult) -> list[str]:
+    labels = {x.id: x.label for x in result.recommendations}
+    needs = {n.id: n.label for n in result.information_needs}
+    assessments = {a.id: a.label for a in result.assessments}
+    lines: list[str] = []
+    if r.conditional_on:
+        lines.append(
+            "Conditional: holds only if what is not yet checked allows it: "
+            + "; ".join(needs.get(n, n) for n in r.conditional_on)
+            + " (not yet checked)"
+        )
+    if r.text:
+        lines.append(r.text)
+    if r.existing_order:
+        order = r.existing_order
+        lines.append(f"Already ordered: {order.label} ({order.status}); confirm or expedite it rather than ordering it again")
+    if r.deferred_by:
+        lines.append("Waits for: " + "; ".join(labels.get(i, i) for i in r.deferred_by))
+    lines += _details(r.premises, r.evidence, r.criteria, r.notes, (assessments.get(a, a) for a in r.assessments))
+    lines.append(_detail_ids(r.id, r.rules or (r.rule,), r.evidence))
+    return _item(f"{number}.", f"**{r.label}** — priority: {r.priority}", lines)
 
 
 def render_markdown(result: RecommendationResult) -> str:
@@ -29,6 +100,7 @@ def render_markdown(result: RecommendationResult) -> str:
     out.append(f"- Knowledge base: {result.knowledge_base_version}; engine: {result.engine}")
     if result.source:
         out.append(f"- Case file: {result.source}")
+    out += [f"- Source status: {s.source}: {s.status}" for s in result.source_status]
     out.append("")
     if not result.validation.conforms:
         out += ["## The case does not conform — no recommendations were derived", "", "```", result.validation.to_text().rstrip(), "```", ""]
@@ -37,47 +109,58 @@ def render_markdown(result: RecommendationResult) -> str:
         out += ["## Validation warnings", ""]
         out += [f"- {w.message} ({w.focus_label or w.focus_node})" for w in result.validation.warnings]
         out.append("")
+    now = [rec for rec in result.recommendations if not rec.deferred_by]
+    later = [rec for rec in result.recommendations if rec.deferred_by]
     out += ["## Recommended next steps", ""]
     if not result.recommendations:
         out += ["None derived.", ""]
-    for i, r in enumerate(result.recommendations, 1):
-        out.append(f"{i}. **{r.label}** — priority: {r.priority} (`{r.id}`, rule `{r.rule}`)")
-        if r.text:
-            out.append(f"  - {r.text}")
-        out += _premise_lines(r.premises)
-        if r.assessments:
-            out.append(f"  - Rests on the assessment(s): {', '.join(r.assessments)}")
-        out += [f"  - Note: {n}" for n in r.notes]
-        out += _evidence_lines(r.evidence)
+    for i, rec in enumerate(now, 1):
+        out += _recommendation(i, rec, result)
     out.append("")
+    if later:
+        out += ["## Deferred until the items above are dealt with", ""]
+        for i, rec in enumerate(later, len(now) + 1):
+            out += _recommendation(i, rec, result)
+        out.append("")
     if result.not_recommended:
         out += ["## Not indicated now", ""]
-        for r in result.not_recommended:
-            out.append(f"- **{r.label}** (`{r.id}`) is not indicated:")
-            out += [f"  - {reason.text}: {reason.state}" for reason in r.reasons]
-            out += _premise_lines(r.premises)
-            out += _evidence_lines(r.evidence)
+        for no in result.not_recommended:
+            lines = [f"{reason.text}: {reason.state}" for reason in no.reasons]
+            lines += _details(no.premises, no.evidence, no.criteria)
+            lines.append(_detail_ids(no.id, (no.rule,), no.evidence))
+            out += _item("-", f"**{no.label}** is not indicated:", lines)
         out.append("")
     if result.cautions:
         out += ["## Cautions", ""]
         for c in result.cautions:
-            out.append(f"- **{c.label}** (`{c.id}`): {c.text}")
-            out += _premise_lines(c.premises)
-            out += _evidence_lines(c.evidence)
+            lines = _details(c.premises, c.evidence, c.criteria)
+            lines.append(_detail_ids(c.id, (c.rule,), c.evidence))
+            out += _item("-", f"**{c.label}**: {c.text}", lines)
         out.append("")
     if result.information_needs:
         out += ["## Information that would change this plan", ""]
         for n in result.information_needs:
-            out.append(f"- **{n.label}** (`{n.id}`) is not documented; it affects: {', '.join(n.affects) or '—'}")
+            head = f"**{n.label}** is not documented; it affects: {'; '.join(n.affects_labels or n.affects) or '—'}"
+            out += _item("-", head, [*(f"Criterion: {_sentence(c.text)}" for c in n.criteria), _detail_ids(n.id, (n.rule,))])
+        out.append("")
+    if result.unconsidered_findings:
+        out += [
+            "## Findings this plan did not consider",
+            "",
+            "No rule of the loaded knowledge base reads these present findings: assess them outside this plan.",
+            "",
+        ]
+        out += [f"- {f.label}" for f in result.unconsidered_findings]
         out.append("")
     if result.assessments:
         out += ["## Interpretive assessments", ""]
         for a in result.assessments:
-            out.append(f"- **{a.label}** (`{a.id}`)")
-            out += _premise_lines(a.premises)
-            out += _evidence_lines(a.evidence)
+            lines = _details(a.premises, a.evidence, a.criteria)
+            lines.append(_detail_ids(a.id, (a.rule,), a.evidence))
+            out += _item("-", f"**{a.label}**", lines)
         out.append("")
-    sources = sorted({(e.source, e.source_note) for group in (result.recommendations, result.not_recommended, result.cautions, result.assessments) for r in group for e in r.evidence})
+    groups = (result.recommendations, result.not_recommended, result.cautions, result.assessments)
+    sources = sorted({(e.source, e.source_note) for group in groups for item in group for e in item.evidence})
     if sources:
         out += ["## Sources", "", "Reference numbers above are the source document's own numbered references.", ""]
         out += [f"- {name}" + (f" — {note}" if note else "") for name, note in sources]
