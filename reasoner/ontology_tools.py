@@ -330,7 +330,8 @@ def check_profile(graph: Graph, *, timeout: float = 120.0) -> ProfileReport:
     """OWL 2 DL profile check with the OWL API's ``OWL2DLProfile``.
 
     The OWL API runs in a child Python process through JPype
-    (:mod:`reasoner.owlapi_profile`) on the runtime
+    (:mod:`reasoner.owlapi_profile`, run as a script so the child does not
+    import the whole package) on the runtime
     :func:`~reasoner.java_runtime.find_java` picks. When Java, the OWL API
     jars or JPype are missing the report says so (``in_profile is None``);
     :func:`lint_ontology` still covers the usual breakers in pure Python.
@@ -351,7 +352,7 @@ def check_profile(graph: Graph, *, timeout: float = 120.0) -> ProfileReport:
         data = Path(tmp) / "ontology.ttl"
         _reasoner_input(graph).serialize(data, format="turtle", encoding="utf-8")
         proc = subprocess.run(
-            [sys.executable, "-m", "reasoner.owlapi_profile", str(jvm), os.pathsep.join(map(str, classpath)), str(data)],
+            [sys.executable, str(Path(__file__).with_name("owlapi_profile.py")), str(jvm), os.pathsep.join(map(str, classpath)), str(data)],
             capture_output=True,
             text=True,
             timeout=timeout,

