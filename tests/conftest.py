@@ -1,7 +1,11 @@
-"""Shared fixtures: the bundled knowledge base is loaded once per session."""
+"""Shared fixtures: the bundled knowledge base is loaded once per session,
+with a knowledge-base cache of the session's own."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,34 @@ from conftest_netguard import deny_network_for_every_test  # noqa: F401  (no tes
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 MODULE = ROOT / "queries" / "postfusion"
+
+#: the environment variable naming the knowledge-base cache (reasoner/kbcache.py)
+CACHE_ENV = "GLR_CACHE_DIR"
+_outer_cache: str | None = None
+_session_cache: str | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point $GLR_CACHE_DIR at a fresh private directory for this session (subprocesses inherit it).
+
+    Why: a cache left by an earlier run, another checkout or the user's own
+    ~/.cache/glr must never decide a result, and two sessions at once must
+    not share entries.
+    """
+    global _outer_cache, _session_cache
+    _outer_cache = os.environ.get(CACHE_ENV)
+    _session_cache = tempfile.mkdtemp(prefix="glr-test-cache-")  # mode 0700: the cache accepts only private directories
+    os.environ[CACHE_ENV] = _session_cache
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the session's cache and give back the caller's setting."""
+    if _session_cache is not None:
+        shutil.rmtree(_session_cache, ignore_errors=True)
+    if _outer_cache is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = _outer_cache
 
 
 @pytest.fixture(scope="session")
