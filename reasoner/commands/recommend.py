@@ -35,7 +35,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.case:
         raise UsageError("give a case file, or --endpoint URL with --graph IRI or --case-iri IRI.")
     kb = knowledge_base_from_args(args)
-    result = recommend(args.case, kb=kb, as_of=args.as_of, engine=args.engine, max_bytes=args.max_bytes)
+    imported = _fhir_import(args)
+    case = imported.graph if imported is not None else args.case
+    result = recommend(case, kb=kb, as_of=args.as_of, engine=args.engine, max_bytes=args.max_bytes, source=str(args.case))
     if not result.validation.conforms:
         if args.format == "json":
             sys.stdout.write(render(result, "json"))
@@ -44,5 +46,34 @@ def run(args: argparse.Namespace) -> int:
         )
         sys.stderr.write(result.validation.to_text())
         return 1
+    if imported is not None and args.format == "json":
+        import json
+
+        document = result.to_json()
+        document["fhir_import"] = imported.to_json()
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    if imported is not None:
+        sys.stderr.write(imported.summary())
     sys.stdout.write(render(result, args.format))
     return 0
+
+
+def _fhir_import(args: argparse.Namespace):  # -> FhirImport | None (imported lazily)
+    """A FHIR R4 JSON case (told by its resourceType) is imported here so its report can be shown."""
+    from pathlib import Path
+
+    from .. import safety
+
+    path = Path(args.case)
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return None
+    from ..fhir import import_fhir_bytes, looks_like_fhir
+
+    try:
+        data = safety.read_bounded(path, max_bytes=args.max_bytes)
+    except OSError:
+        return None  # the ordinary loader reports it
+    if not looks_like_fhir(data):
+        return None
+    return import_fhir_bytes(data, source=str(path))

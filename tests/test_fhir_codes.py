@@ -1,0 +1,65 @@
+"""Code maps are data with a named source, and no code is invented (issue 14)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import warnings
+
+import pytest
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF
+
+with warnings.catch_warnings():  # the package reads its tables with a deprecated importlib.resources call
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import simple_icd_10_cm
+
+ROOT = Path(__file__).resolve().parent.parent
+MAP_FILES = sorted((ROOT / "queries").glob("*/fhir/codes/*.ttl")) + sorted((ROOT / "reasoner" / "fhir" / "maps").glob("*.ttl"))
+FM = Namespace("https://w3id.org/glr/fhir-map#")
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+LOCAL = "https://w3id.org/glr/fhir/CodeSystem/"
+
+
+@pytest.fixture(scope="module")
+def maps() -> Graph:
+    graph = Graph()
+    for path in MAP_FILES:
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def _entries(maps: Graph):
+    for kind in (FM.CodeMapping, FM.ValueMapping, FM.OrderMapping):
+        yield from maps.subjects(RDF.type, kind)
+
+
+def test_there_are_code_maps() -> None:
+    assert len(MAP_FILES) >= 5
+
+
+def test_every_entry_names_its_source(maps: Graph) -> None:
+    entries = list(_entries(maps))
+    assert len(entries) > 30
+    for entry in entries:
+        source = maps.value(entry, DCTERMS.source)
+        assert isinstance(source, URIRef), f"{entry} names no dcterms:source"
+        assert (source, RDF.type, FM.CodeSource) in maps, f"{entry}: {source} is not a described fm:CodeSource"
+
+
+def test_every_icd_10_cm_code_exists_with_its_display(maps: Graph) -> None:
+    icd = [e for e in _entries(maps) if str(maps.value(e, FM.system)) == ICD10CM]
+    assert icd
+    for entry in icd:
+        code = str(maps.value(entry, FM.code))
+        assert simple_icd_10_cm.is_valid_item(code), f"{code} is not an ICD-10-CM code"
+        assert simple_icd_10_cm.get_description(code) == str(maps.value(entry, FM.display)), code
+
+
+def test_local_codes_come_only_from_a_declared_local_code_system(maps: Graph) -> None:
+    local_systems = {str(maps.value(s, FM.system)) for s in maps.subjects(RDF.type, FM.LocalCodeSystem)}
+    for entry in _entries(maps):
+        system = str(maps.value(entry, FM.system))
+        if system.startswith(LOCAL):
+            assert system in local_systems, entry
+            assert (maps.value(entry, DCTERMS.source), RDF.type, FM.LocalCodeSystem) in maps, entry
