@@ -21,7 +21,7 @@ from .errors import EXIT_INPUT, GlrError
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
-COMMANDS = ("validate", "recommend", "check", "ontology", "serve", "batch", "import")
+COMMANDS = ("validate", "recommend", "check", "ontology", "serve", "batch", "import", "hooks", "feedback")
 #: commands whose module name differs from the command (``import`` is a Python keyword)
 _MODULES = {"import": "import_fhir"}
 

@@ -1,0 +1,189 @@
+"""CDS Hooks 2.0 service (issue 14): discovery, patient-view, order-select/-sign, conformance, feedback, auth."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import jsonschema
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fhirpathpy import evaluate
+
+from _hooks_helpers import draft_order, order_select, patient_view, seed_prefetch
+from reasoner.cli import main
+from reasoner.hooks import AuthConfig, FeedbackLog, create_app
+
+DATA = Path(__file__).resolve().parent / "data" / "cds-hooks"
+INVARIANTS = json.loads((DATA / "card-invariants.json").read_text(encoding="utf-8"))["invariants"]
+SCHEMA = json.loads((DATA / "card.schema.json").read_text(encoding="utf-8"))
+BASE = "http://127.0.0.1:8787"
+SEED_DAY = dt.date(2026, 11, 24)
+
+
+def call(app, method: str, url: str, **kwargs) -> httpx.Response:
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+            return await client.request(method, url, **kwargs)
+
+    return asyncio.run(go())
+
+
+def conformant(cards: list[dict]) -> None:
+    """Every card passes the spec's requirements as FHIRPath invariants and as a JSON schema."""
+    assert cards
+    for card in cards:
+        jsonschema.validate(card, SCHEMA)
+        for inv in INVARIANTS:
+            assert evaluate(card, inv["expression"]) == [True], f"{inv['key']} ({inv['human']}) fails on {card['summary']}"
+
+
+@pytest.fixture(scope="module")
+def app(kb):
+    return create_app(kb, today=lambda: SEED_DAY)
+
+
+def test_discovery_lists_patient_view_per_module_and_order_hooks(app) -> None:
+    services = call(app, "GET", "/cds-services").json()["services"]
+    hooks = {s["id"]: s["hook"] for s in services}
+    assert hooks["glr-postfusion-patient-view"] == "patient-view"
+    assert hooks["glr-imaging-order-select"] == "order-select" and hooks["glr-imaging-order-sign"] == "order-sign"
+    assert all(s["prefetch"]["patient"] == "Patient/{{context.patientId}}" for s in services)
+
+
+def test_patient_view_cards_carry_the_explanation(app) -> None:
+    response = call(app, "POST", "/cds-services/glr-postfusion-patient-view", json=patient_view(seed_prefetch()))
+    assert response.status_code == 200
+    cards = response.json()["cards"]
+    conformant(cards)
+    mri = next(c for c in cards if c["summary"].startswith("MRI of the cervical spine"))
+    assert "Condition/cervical-stenosis" in mri["detail"] and "**Evidence:**" in mri["detail"]
+    assert "knowledge base" in mri["source"]["label"]
+    assert mri["suggestions"][0]["actions"][0]["resource"]["resourceType"] == "ServiceRequest"
+    assert any("conflicts with" in c["detail"] for c in cards)  # the seroma windows conflict is shown
+    warnings = [c for c in cards if c["indicator"] == "warning"]
+    assert warnings and all(c["overrideReasons"] for c in warnings)
+    again = call(app, "POST", "/cds-services/glr-postfusion-patient-view", json=patient_view(seed_prefetch())).json()["cards"]
+    assert [c["uuid"] for c in again] == [c["uuid"] for c in cards]  # deterministic
+    explanation = call(app, "GET", f"/explanations/{mri['uuid']}")
+    assert explanation.status_code == 200 and "# Plan for" in explanation.text
+
+
+def test_missing_prefetch_is_unknown_and_said(app) -> None:
+    cards = call(app, "POST", "/cds-services/glr-postfusion-patient-view", json=patient_view(seed_prefetch(drop=("observations",)))).json()["cards"]
+    conformant(cards)
+    missing = next(c for c in cards if c["summary"].startswith("Not available to this service"))
+    assert "observations" in missing["summary"] and "unknown" in missing["detail"]
+    # without the documented absence of new deficits, the absence is not assumed
+    assert not any("urgent" in c["summary"] for c in cards)
+
+
+def test_order_select_supports_a_recommended_cervical_mri(app) -> None:
+    order = draft_order("draft-mri", "cervical-spine-mri", "MRI of the cervical spine")
+    cards = call(app, "POST", "/cds-services/glr-imaging-order-select", json=order_select(seed_prefetch(), order)).json()["cards"]
+    conformant(cards)
+    assert len(cards) == 1 and "supported" in cards[0]["summary"]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_lumbar_ct_not_indicated_gets_a_warning_with_reasons(app, hook: str) -> None:
+    prefetch = seed_prefetch()
+    prefetch["imaging"]["entry"][0]["resource"]["started"] = "2026-10-01T09:00:00Z"  # CT under 4 months old
+    order = draft_order("draft-ct", "lumbar-spine-ct", "CT of the lumbar spine")
+    cards = call(app, "POST", f"/cds-services/glr-imaging-{hook}", json=order_select(prefetch, order, hook)).json()["cards"]
+    conformant(cards)
+    card = cards[0]
+    assert card["indicator"] == "warning" and "not indicated" in card["summary"]
+    assert "**Why not now:**" in card["detail"] and card["overrideReasons"]
+
+
+def test_malformed_prefetch_gets_400_naming_the_element_and_service_keeps_serving(app) -> None:
+    prefetch = seed_prefetch()
+    prefetch["conditions"]["entry"][0]["resource"]["onsetDateTime"] = "2026-13-45"
+    response = call(app, "POST", "/cds-services/glr-postfusion-patient-view", json=patient_view(prefetch))
+    assert response.status_code == 400
+    assert "Condition.onsetDateTime" in response.json()["error"]
+    assert call(app, "POST", "/cds-services/glr-postfusion-patient-view", content=b"{not json").status_code == 400
+    assert call(app, "POST", "/cds-services/glr-postfusion-patient-view", json=patient_view(seed_prefetch())).status_code == 200
+
+
+def test_feedback_is_logged_and_reported(kb, tmp_path, capsys) -> None:
+    db = tmp_path / "feedback.sqlite"
+    app = create_app(kb, today=lambda: SEED_DAY, feedback=FeedbackLog(db))
+    cards = call(app, "POST", "/cds-services/glr-postfusion-patient-view", json=patient_view(seed_prefetch())).json()["cards"]
+    mri = next(c for c in cards if c["summary"].startswith("MRI of the cervical spine"))
+    caution = next(c for c in cards if c["indicator"] == "warning")
+    body = {"feedback": [
+        {"card": mri["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-11-24T10:00:00Z"},
+        {"card": caution["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-11-24T10:01:00Z",
+         "overrideReason": {"reason": caution["overrideReasons"][0], "userComment": "seen already"}},
+    ]}
+    response = call(app, "POST", "/cds-services/glr-postfusion-patient-view/feedback", json=body)
+    assert response.status_code == 200 and response.json() == {"recorded": 2}
+    assert call(app, "POST", "/cds-services/glr-postfusion-patient-view/feedback", json={"feedback": [{"card": "x"}]}).status_code == 400
+    rates = {r.card_id: r for r in FeedbackLog(db).rates()}
+    assert rates["cervical-mri"].accepted == 1 and rates["cervical-mri"].acceptance_rate == 1.0
+    assert sum(r.overridden for r in rates.values()) == 1
+    assert main(["feedback", "report", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "cervical-mri" in out and "100.0%" in out
+
+
+# -- JWT bearer authentication ------------------------------------------------
+
+ISSUER = "https://ehr.example.org"
+
+
+def _key_pair():
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
+    jwk.update({"kid": "ehr-key-1", "alg": "RS384", "use": "sig"})
+    return private, jwk
+
+
+@pytest.fixture(scope="module")
+def secured(kb):
+    private, jwk = _key_pair()
+    app = create_app(kb, today=lambda: SEED_DAY, auth=AuthConfig(issuers={ISSUER: {"keys": [jwk]}}))
+    return app, private
+
+
+def _token(private, *, iss: str = ISSUER, aud: str = f"{BASE}/cds-services/glr-postfusion-patient-view", alg: str = "RS384") -> str:
+    now = int(time.time())  # a token needs a real expiry; nothing is asserted about time
+    claims = {"iss": iss, "aud": aud, "exp": now + 300, "iat": now, "jti": str(uuid.uuid4())}
+    return jwt.encode(claims, private, algorithm=alg, headers={"kid": "ehr-key-1"})
+
+
+def test_auth_accepts_a_token_signed_by_the_configured_key(secured) -> None:
+    app, private = secured
+    response = call(app, "POST", "/cds-services/glr-postfusion-patient-view", json=patient_view(seed_prefetch()),
+                    headers={"Authorization": f"Bearer {_token(private)}"})
+    assert response.status_code == 200
+
+
+def test_auth_refuses_missing_unsigned_wrongly_signed_or_foreign_tokens(secured) -> None:
+    app, private = secured
+    other, _ = _key_pair()
+    unsigned = jwt.encode({"iss": ISSUER, "aud": f"{BASE}/cds-services/glr-postfusion-patient-view", "exp": int(time.time()) + 300, "jti": "x"}, None, algorithm="none")
+    cases = {
+        "missing": {},
+        "unsigned": {"Authorization": f"Bearer {unsigned}"},
+        "wrong key": {"Authorization": f"Bearer {_token(other)}"},
+        "unknown issuer": {"Authorization": f"Bearer {_token(private, iss='https://evil.example')}"},
+        "wrong audience": {"Authorization": f"Bearer {_token(private, aud='https://elsewhere/cds-services/x')}"},
+    }
+    for name, headers in cases.items():
+        response = call(app, "POST", "/cds-services/glr-postfusion-patient-view", json=patient_view(seed_prefetch()), headers=headers)
+        assert response.status_code == 401, name
+        assert response.json()["error"], name
+
+
+def test_hooks_command_refuses_to_expose_without_auth(capsys) -> None:
+    assert main(["hooks", "--host", "0.0.0.0"]) == 2
+    assert "without --auth-config" in capsys.readouterr().err
