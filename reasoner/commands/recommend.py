@@ -13,7 +13,7 @@ __all__ = ["register", "run"]
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("recommend", help="derive and explain the next steps for a case")
     add_case_options(parser, case_required=False)
-    parser.add_argument("--format", choices=("markdown", "json", "turtle", "jsonld"), default="markdown")
+    parser.add_argument("--format", choices=("markdown", "json", "turtle", "jsonld", "fhir"), default="markdown", help="fhir: a FHIR R4 Bundle with a RequestGroup and its Provenance")
     parser.add_argument("--engine", choices=("rdflib", "oxigraph"), default="rdflib", help="rule engine (results are identical; oxigraph is faster)")
     from ..remote import add_remote_arguments
 
@@ -55,6 +55,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if imported is not None:
         sys.stderr.write(imported.summary())
+    if args.format == "fhir":
+        from ..fhir.out import render_fhir
+
+        sys.stdout.write(render_fhir(result))
+        return 0
     sys.stdout.write(render(result, args.format))
     return 0
 
