@@ -21,7 +21,8 @@ from reasoner.cli import main
 from reasoner.hooks import AuthConfig, FeedbackLog, create_app
 
 DATA = Path(__file__).resolve().parent / "data" / "cds-hooks"
-INVARIANTS = json.loads((DATA / "card-invariants.json").read_text(encoding="utf-8"))["invariants"]
+SPEC = json.loads((DATA / "card-invariants.json").read_text(encoding="utf-8"))
+INVARIANTS = SPEC["invariants"]
 SCHEMA = json.loads((DATA / "card.schema.json").read_text(encoding="utf-8"))
 BASE = "http://127.0.0.1:8787"
 SEED_DAY = dt.date(2026, 11, 24)
@@ -35,13 +36,30 @@ def call(app, method: str, url: str, **kwargs) -> httpx.Response:
     return asyncio.run(go())
 
 
+def _elements(card: dict) -> dict[str, list[dict]]:
+    """Each invariant's context: the card, its suggestions, their actions, its links, its override reasons."""
+    suggestions = card.get("suggestions", [])
+    return {
+        "card": [card],
+        "suggestion": suggestions,
+        "action": [a for s in suggestions for a in s.get("actions", [])],
+        "link": card.get("links", []),
+        "overrideReason": card.get("overrideReasons", []),
+    }
+
+
+def holds(invariants: list[dict], elements: dict[str, list[dict]], where: str) -> None:
+    for inv in invariants:
+        for element in elements.get(inv["context"], []):
+            assert evaluate(element, inv["expression"]) == [True], f"{inv['key']} ({inv['human']}) fails on {where}"
+
+
 def conformant(cards: list[dict]) -> None:
-    """Every card passes the spec's requirements as FHIRPath invariants and as a JSON schema."""
+    """Every card passes the spec's FHIRPath invariants and the card schema."""
     assert cards
     for card in cards:
         jsonschema.validate(card, SCHEMA)
-        for inv in INVARIANTS:
-            assert evaluate(card, inv["expression"]) == [True], f"{inv['key']} ({inv['human']}) fails on {card['summary']}"
+        holds(INVARIANTS, _elements(card), card["summary"])
 
 
 @pytest.fixture(scope="module")
@@ -120,13 +138,24 @@ def test_feedback_is_logged_and_reported(kb, tmp_path, capsys) -> None:
     mri = next(c for c in cards if c["summary"].startswith("MRI of the cervical spine"))
     caution = next(c for c in cards if c["indicator"] == "warning")
     body = {"feedback": [
-        {"card": mri["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-11-24T10:00:00Z"},
+        {"card": mri["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-11-24T10:00:00Z",
+         "acceptedSuggestions": [{"id": mri["suggestions"][0]["uuid"]}]},
         {"card": caution["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-11-24T10:01:00Z",
          "overrideReason": {"reason": caution["overrideReasons"][0], "userComment": "seen already"}},
     ]}
+    for item in body["feedback"]:  # the request itself obeys the spec's feedback invariants
+        holds(SPEC["feedback"], {"feedback": [item], "overrideReason": [item["overrideReason"]] if "overrideReason" in item else []}, item["card"])
     response = call(app, "POST", "/cds-services/glr-postfusion-patient-view/feedback", json=body)
     assert response.status_code == 200 and response.json() == {"recorded": 2}
-    assert call(app, "POST", "/cds-services/glr-postfusion-patient-view/feedback", json={"feedback": [{"card": "x"}]}).status_code == 400
+    bad = [
+        {"feedback": [{"card": "x"}]},  # cds-fb-1: no outcome
+        {"feedback": [{"card": mri["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-11-24T10:00:00Z"}]},  # cds-fb-2
+        {"feedback": [{"card": caution["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-11-24T10:00:00Z", "overrideReason": {}}]},  # cds-fb-3
+    ]
+    for wrong in bad:
+        response = call(app, "POST", "/cds-services/glr-postfusion-patient-view/feedback", json=wrong)
+        assert response.status_code == 400 and response.json()["error"]
+    assert {r.card_id: r.accepted + r.overridden for r in FeedbackLog(db).rates()}["cervical-mri"] == 1  # nothing partial was logged
     rates = {r.card_id: r for r in FeedbackLog(db).rates()}
     assert rates["cervical-mri"].accepted == 1 and rates["cervical-mri"].acceptance_rate == 1.0
     assert sum(r.overridden for r in rates.values()) == 1
@@ -187,3 +216,21 @@ def test_auth_refuses_missing_unsigned_wrongly_signed_or_foreign_tokens(secured)
 def test_hooks_command_refuses_to_expose_without_auth(capsys) -> None:
     assert main(["hooks", "--host", "0.0.0.0"]) == 2
     assert "without --auth-config" in capsys.readouterr().err
+
+
+def test_the_specs_example_patient_view_request_is_answered(app) -> None:
+    request = json.loads((DATA / "spec-patient-view-request.json").read_text(encoding="utf-8"))
+    holds(SPEC["request"], {"request": [request]}, "the spec's example request")
+    response = call(app, "POST", "/cds-services/glr-postfusion-patient-view", json=request)
+    assert response.status_code == 200
+    cards = response.json()["cards"]
+    conformant(cards)
+    # it prefetched only 'patientToGreet', which this service did not ask for: everything else is unknown, and said so
+    assert any(c["summary"].startswith("Not available to this service: patient, conditions") for c in cards)
+
+
+def test_request_breaking_cds_r_1_is_refused(app) -> None:
+    request = json.loads((DATA / "spec-patient-view-request.json").read_text(encoding="utf-8"))
+    del request["fhirServer"]
+    response = call(app, "POST", "/cds-services/glr-postfusion-patient-view", json=request)
+    assert response.status_code == 400 and "fhirServer" in response.json()["error"]

@@ -68,8 +68,13 @@ class FeedbackLog:
             raise InputError("feedback body must be {\"feedback\": [ {card, outcome, …} ]}.", source="feedback request")
         rows = []
         for i, item in enumerate(items):
+            # the spec's feedback invariants cds-fb-1..3
             if not isinstance(item, dict) or not isinstance(item.get("card"), str) or item.get("outcome") not in OUTCOMES:
-                raise InputError(f"feedback[{i}] needs a card uuid and an outcome of {' or '.join(OUTCOMES)}.", source="feedback request")
+                raise InputError(f"feedback[{i}] needs a card uuid and an outcome of {' or '.join(OUTCOMES)} (cds-fb-1).", source="feedback request")
+            if item["outcome"] == "accepted" and not item.get("acceptedSuggestions"):
+                raise InputError(f"feedback[{i}] is accepted but names no acceptedSuggestions (cds-fb-2).", source="feedback request")
+            if "overrideReason" in item and not (isinstance(item["overrideReason"], dict) and (item["overrideReason"].get("reason") or item["overrideReason"].get("userComment"))):
+                raise InputError(f"feedback[{i}].overrideReason needs a reason, a userComment, or both (cds-fb-3).", source="feedback request")
             reason = item.get("overrideReason") if isinstance(item.get("overrideReason"), dict) else {}
             code = (reason.get("reason") or {}).get("code") if isinstance(reason.get("reason"), dict) else None
             rows.append((item["card"], service, item["outcome"], code, reason.get("userComment"), item.get("outcomeTimestamp")))

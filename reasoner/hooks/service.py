@@ -145,6 +145,8 @@ def create_app(
     def reason(service: HookService, body: Any):
         if not isinstance(body, dict) or body.get("hook") != service.hook or not isinstance(body.get("context"), dict):
             raise GlrError(f"expected a CDS Hooks '{service.hook}' request with a context object.", source="CDS Hooks request")
+        if body.get("fhirAuthorization") is not None and not isinstance(body.get("fhirServer"), str):
+            raise GlrError("fhirAuthorization is given without a fhirServer (CDS Hooks invariant cds-r-1).", source="CDS Hooks request")
         base = body.get("fhirServer").rstrip("/") + "/" if isinstance(body.get("fhirServer"), str) else ""
         assembled = assemble_bundle(body["context"], body.get("prefetch"), today=today(), base=base)
         imported = import_fhir_bytes(json.dumps(assembled.bundle).encode(), source="CDS Hooks prefetch")
