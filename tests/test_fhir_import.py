@@ -43,12 +43,29 @@ def _entry(bundle: dict, resource_id: str) -> dict:
     return next(e["resource"] for e in bundle["entry"] if e["resource"].get("id") == resource_id)
 
 
+FHIR_EXAMPLES = sorted((ROOT / "examples" / "fhir").glob("*.json"))
+
+
+def test_every_turtle_example_has_a_fhir_twin() -> None:
+    assert {p.stem for p in FHIR_EXAMPLES} == {p.stem for p in (ROOT / "examples").glob("*.ttl")}
+
+
 @pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
 def test_seed_bundle_gives_the_seed_plan(kb, engine: str) -> None:
     from_fhir = recommend(SEED_BUNDLE, kb=kb, engine=engine)
     from_turtle = recommend(SEED_TTL, kb=kb, engine=engine)
     assert from_fhir.validation.conforms, from_fhir.validation.to_text()
     assert _plan(from_fhir) == _plan(from_turtle)
+
+
+@pytest.mark.parametrize("bundle", FHIR_EXAMPLES, ids=lambda p: p.stem)
+def test_each_fhir_example_gives_its_turtle_twins_plan_and_maps_everything(bundle: Path, kb) -> None:
+    from_fhir = recommend(bundle, kb=kb, engine="oxigraph")
+    assert from_fhir.validation.conforms, from_fhir.validation.to_text()
+    assert _plan(from_fhir) == _plan(recommend(ROOT / "examples" / f"{bundle.stem}.ttl", kb=kb, engine="oxigraph"))
+    imported = import_fhir_bytes(bundle.read_bytes(), source=str(bundle))
+    assert imported.unmapped == () and imported.partial_dates == ()
+    assert set(imported.graph) == set(import_fhir_bytes(bundle.read_bytes(), source=str(bundle), engine="rdflib").graph)
 
 
 def test_every_premise_names_its_fhir_resource(kb) -> None:
