@@ -234,3 +234,41 @@ def test_request_breaking_cds_r_1_is_refused(app) -> None:
     del request["fhirServer"]
     response = call(app, "POST", "/cds-services/glr-postfusion-patient-view", json=request)
     assert response.status_code == 400 and "fhirServer" in response.json()["error"]
+
+
+# -- fetching missing prefetch from an allow-listed FHIR server ---------------
+
+EHR = "https://ehr.example.org/fhir"
+
+
+def _ehr_transport(seen: list[httpx.Request]) -> httpx.MockTransport:
+    """A stand-in FHIR server answering the prefetch queries with the seed data (no network)."""
+    prefetch = seed_prefetch()
+    by_type = {"Observation": "observations", "Condition": "conditions", "Procedure": "procedures", "ImagingStudy": "imaging",
+               "ServiceRequest": "orders", "MedicationStatement": "medications"}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        resource = request.url.path.rsplit("/", 1)[-1]
+        if resource == "seed-patient":
+            return httpx.Response(200, json=prefetch["patient"])
+        return httpx.Response(200, json=prefetch[by_type[resource]])
+
+    return httpx.MockTransport(answer)
+
+
+def test_missing_prefetch_is_fetched_only_from_an_allow_listed_server(kb) -> None:
+    seen: list[httpx.Request] = []
+    request = patient_view(seed_prefetch(drop=("observations",)))
+    request.update({"fhirServer": EHR, "fhirAuthorization": {"access_token": "opaque", "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read", "subject": "glr"}})
+    allowed = create_app(kb, today=lambda: SEED_DAY, fhir_servers=(EHR,), transport=_ehr_transport(seen))
+    cards = call(allowed, "POST", "/cds-services/glr-postfusion-patient-view", json=request).json()["cards"]
+    assert [r.url.path for r in seen] == ["/fhir/Observation"] and seen[0].url.params["patient"] == "seed-patient"
+    assert seen[0].headers["authorization"] == "Bearer opaque"
+    assert not any(c["summary"].startswith("Not available") for c in cards)
+
+    seen.clear()
+    not_allowed = create_app(kb, today=lambda: SEED_DAY, transport=_ehr_transport(seen))
+    cards = call(not_allowed, "POST", "/cds-services/glr-postfusion-patient-view", json=request).json()["cards"]
+    assert seen == []  # never contacted
+    assert any(c["summary"] == "Not available to this service: observations" for c in cards)

@@ -20,6 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--base-url", help="the service's public URL (for links and the JWT audience); default http://HOST:PORT")
     parser.add_argument("--feedback-db", type=Path, help="SQLite file that card outcomes are appended to")
     parser.add_argument("--auth-config", type=Path, help="JSON: {\"issuers\": {\"<iss>\": {\"jwks\": {\"keys\": [...]}}}}")
+    parser.add_argument("--fhir-server", metavar="URL", action="append", default=[], help="FHIR server base the service may fetch missing prefetch from (repeatable; default: none, prefetch only)")
     parser.add_argument("--kb", metavar="DIR", action="append", type=Path, help="guideline module directory (repeatable)")
     parser.set_defaults(func=run)
 
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"refusing to listen on {args.host} without --auth-config: an exposed CDS service must check JWT bearer tokens.")
     auth = load_auth_config(args.auth_config) if args.auth_config else None
     feedback = FeedbackLog(args.feedback_db) if args.feedback_db else None
-    app = create_app(knowledge_base_from_args(args), base_url=args.base_url or f"http://{args.host}:{args.port}", feedback=feedback, auth=auth)
+    app = create_app(knowledge_base_from_args(args), base_url=args.base_url or f"http://{args.host}:{args.port}", feedback=feedback, auth=auth, fhir_servers=tuple(args.fhir_server))
     import uvicorn
 
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

@@ -109,8 +109,15 @@ def create_app(
     auth: AuthConfig | None = None,
     today: Callable[[], dt.date] = dt.date.today,
     engine: str = "oxigraph",
+    fhir_servers: tuple[str, ...] = (),
+    transport: Any = None,
 ) -> Starlette:
-    """The ASGI app. ``today`` fixes the as-of date (tests); ``auth`` turns JWT checking on."""
+    """The ASGI app. ``today`` fixes the as-of date (tests); ``auth`` turns JWT checking on;
+    ``fhir_servers`` allow-lists the FHIR servers missing prefetch may be fetched from
+    (``transport``: an httpx transport, for tests)."""
+    from .fetch import fetch_missing, normalise_base
+
+    allowed = frozenset(normalise_base(u) for u in fhir_servers)
     from ..fhir import import_fhir_bytes
     from ..pipeline import recommend
     from ..render.markdown import render_markdown
@@ -142,13 +149,18 @@ def create_app(
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise GlrError(f"the request body is not JSON: {exc}.", source="CDS Hooks request") from None
 
-    def reason(service: HookService, body: Any):
+    def check_request(service: HookService, body: Any) -> None:
         if not isinstance(body, dict) or body.get("hook") != service.hook or not isinstance(body.get("context"), dict):
             raise GlrError(f"expected a CDS Hooks '{service.hook}' request with a context object.", source="CDS Hooks request")
         if body.get("fhirAuthorization") is not None and not isinstance(body.get("fhirServer"), str):
             raise GlrError("fhirAuthorization is given without a fhirServer (CDS Hooks invariant cds-r-1).", source="CDS Hooks request")
+        if body.get("prefetch") is not None and not isinstance(body.get("prefetch"), dict):
+            raise GlrError("prefetch must be a JSON object.", source="CDS Hooks request")
+
+    def reason(service: HookService, body: Any, fetched: dict[str, Any]):
         base = body.get("fhirServer").rstrip("/") + "/" if isinstance(body.get("fhirServer"), str) else ""
-        assembled = assemble_bundle(body["context"], body.get("prefetch"), today=today(), base=base)
+        prefetch = {**(body.get("prefetch") or {}), **fetched}
+        assembled = assemble_bundle(body["context"], prefetch, today=today(), base=base)
         imported = import_fhir_bytes(json.dumps(assembled.bundle).encode(), source="CDS Hooks prefetch")
         result = recommend(imported.graph, kb=kb, engine=engine, source=f"CDS Hooks {service.id}")
         if not result.validation.conforms:
@@ -171,7 +183,11 @@ def create_app(
         try:
             check_auth(request)
             body = await body_of(request)
-            assembled, full = reason(service, body)
+            check_request(service, body)
+            already = body.get("prefetch") or {}
+            missing = tuple(k for k in PREFETCH if already.get(k) is None)
+            fetched = await fetch_missing(body, PREFETCH, missing, allowed=allowed, transport=transport)
+            assembled, full = reason(service, body, fetched)
         except AuthError as exc:
             return JSONResponse({"error": str(exc)}, status_code=401)
         except GlrError as exc:
