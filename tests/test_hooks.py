@@ -14,6 +14,7 @@ import jsonschema
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhirpathpy import evaluate
 
 from _hooks_helpers import draft_order, order_select, patient_view, seed_prefetch
@@ -83,7 +84,9 @@ def test_patient_view_cards_carry_the_explanation(app) -> None:
     mri = next(c for c in cards if c["summary"].startswith("MRI of the cervical spine"))
     assert "Condition/cervical-stenosis" in mri["detail"] and "**Evidence:**" in mri["detail"]
     assert "knowledge base" in mri["source"]["label"]
-    assert mri["suggestions"][0]["actions"][0]["resource"]["resourceType"] == "ServiceRequest"
+    proposed = mri["suggestions"][0]["actions"][0]["resource"]
+    ServiceRequest.model_validate(proposed)  # the suggested order is valid FHIR R4
+    assert proposed["code"]["coding"][0]["code"] == "cervical-spine-mri"
     assert any("conflicts with" in c["detail"] for c in cards)  # the seroma windows conflict is shown
     warnings = [c for c in cards if c["indicator"] == "warning"]
     assert warnings and all(c["overrideReasons"] for c in warnings)
@@ -272,3 +275,19 @@ def test_missing_prefetch_is_fetched_only_from_an_allow_listed_server(kb) -> Non
     cards = call(not_allowed, "POST", "/cds-services/glr-postfusion-patient-view", json=request).json()["cards"]
     assert seen == []  # never contacted
     assert any(c["summary"] == "Not available to this service: observations" for c in cards)
+
+
+def test_hooks_command_serves_the_app_on_loopback(monkeypatch, tmp_path) -> None:
+    import uvicorn
+
+    started: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: started.update(app=app, **kwargs))
+    assert main(["hooks", "--feedback-db", str(tmp_path / "fb.sqlite")]) == 0
+    assert started["host"] == "127.0.0.1" and started["port"] == 8787
+    assert call(started["app"], "GET", "/cds-services").status_code == 200
+    assert (tmp_path / "fb.sqlite").is_file()
+
+
+def test_feedback_report_on_a_missing_log_exits_2(tmp_path, capsys) -> None:
+    assert main(["feedback", "report", "--db", str(tmp_path / "none.sqlite")]) == 2
+    assert "no such feedback log" in capsys.readouterr().err

@@ -9,13 +9,12 @@ the same size and nesting limits as every other case file.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from .. import safety
 from ..errors import InputError
 
-__all__ = ["looks_like_fhir", "read_fhir_json", "parse_fhir_bytes", "as_bundle"]
+__all__ = ["looks_like_fhir", "parse_fhir_bytes", "as_bundle"]
 
 
 def looks_like_fhir(data: bytes) -> bool:
@@ -40,18 +39,6 @@ def parse_fhir_bytes(data: bytes, *, source: str) -> dict[str, Any]:
     if not isinstance(doc, dict) or not isinstance(doc.get("resourceType"), str):
         raise InputError("not a FHIR resource: the JSON object has no \"resourceType\".", source=source)
     return doc
-
-
-def read_fhir_json(path: str | Path, *, max_bytes: int = safety.DEFAULT_MAX_BYTES) -> dict[str, Any]:
-    """Read one FHIR JSON file (a Bundle or a single resource)."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("no such file." if not p.exists() else "is not a file.", source=str(p))
-    try:
-        data = safety.read_bounded(p, max_bytes=max_bytes)
-    except OSError as exc:
-        raise InputError(f"cannot be read: {exc.strerror}.", source=str(p)) from None
-    return parse_fhir_bytes(data, source=str(p))
 
 
 def as_bundle(doc: dict[str, Any]) -> dict[str, Any]:

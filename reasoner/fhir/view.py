@@ -27,7 +27,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FHIR", "LOCAL_BASE", "CONTEXT", "BundleView", "build_view"]
+__all__ = ["FHIR", "LOCAL_BASE", "CONTEXT", "BundleView", "ViewedResource", "build_view", "view_bytes"]
 
 FHIR = "http://hl7.org/fhir/"
 LOCAL_BASE = "https://w3id.org/glr/fhir/local/"
