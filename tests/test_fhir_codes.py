@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import warnings
@@ -18,6 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 MAP_FILES = sorted((ROOT / "queries").glob("*/fhir/codes/*.ttl")) + sorted((ROOT / "reasoner" / "fhir" / "maps").glob("*.ttl"))
 FM = Namespace("https://w3id.org/glr/fhir-map#")
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+DCM = "http://dicom.nema.org/resources/ontology/DCM"
+FHIR_EXAMPLES = ROOT / "tests" / "data" / "fhir-r4-examples"
 LOCAL = "https://w3id.org/glr/fhir/CodeSystem/"
 
 
@@ -63,3 +67,42 @@ def test_local_codes_come_only_from_a_declared_local_code_system(maps: Graph) ->
         if system.startswith(LOCAL):
             assert system in local_systems, entry
             assert (maps.value(entry, DCTERMS.source), RDF.type, FM.LocalCodeSystem) in maps, entry
+
+
+def _codings_in_examples() -> set[tuple[str, str, str]]:
+    """(system, code, display) of every Coding in the committed FHIR R4 examples."""
+    found: set[tuple[str, str, str]] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("system"), str) and isinstance(node.get("code"), str):
+                found.add((node["system"], node["code"], str(node.get("display", ""))))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in FHIR_EXAMPLES.glob("*.json"):
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_rxnorm_code_occurs_in_the_fhir_r4_examples(maps: Graph) -> None:
+    """The RxNorm maps cite the FHIR R4 examples: the code, with that display, must be in them."""
+    in_examples = _codings_in_examples()
+    rx = [e for e in _entries(maps) if str(maps.value(e, FM.system)) == RXNORM]
+    assert rx
+    for entry in rx:
+        key = (RXNORM, str(maps.value(entry, FM.code)), str(maps.value(entry, FM.display)))
+        assert key in in_examples, f"{key} is not in tests/data/fhir-r4-examples"
+
+
+def test_every_mapped_code_system_is_checked_or_local(maps: Graph) -> None:
+    """A new public code system in the maps needs its own existence check here first."""
+    checked = {ICD10CM, RXNORM, DCM}
+    for entry in (*maps.subjects(RDF.type, FM.CodeMapping), *maps.subjects(RDF.type, FM.OrderMapping)):
+        system = str(maps.value(entry, FM.system))
+        assert system in checked or system.startswith(LOCAL), f"{entry}: codes of {system} are not verified by any test"
+    dicom = {str(maps.value(e, FM.code)) for e in _entries(maps) if str(maps.value(e, FM.system)) == DCM}
+    assert dicom <= {"CT", "MR", "CR", "DX"}  # the DICOM modality codes the ontology itself uses (glr:dicomModalityCode)
