@@ -222,3 +222,15 @@ def test_api_reads_fhir_by_resource_type_not_extension(tmp_path, kb) -> None:
     path = tmp_path / "seed.json"
     path.write_bytes(SEED_BUNDLE.read_bytes())
     assert recommend(path, kb=kb).recommendations
+
+
+def test_a_bundle_that_does_not_make_a_valid_case_exits_1_and_still_reports_the_import(tmp_path, capsys) -> None:
+    bundle = _seed()
+    del _entry(bundle, "lumbar-fusion")["performedDateTime"]  # a fusion needs its date (shape), and FHIR lets it be absent
+    path = tmp_path / "undated-fusion.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    assert main(["recommend", str(path), "--format", "json"]) == 1
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document["validation"]["conforms"] is False and document["fhir_import"]["unmapped_resources"] == []
+    assert "lumbar fusion has no date" in captured.err

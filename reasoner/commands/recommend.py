@@ -40,18 +40,14 @@ def run(args: argparse.Namespace) -> int:
     result = recommend(case, kb=kb, as_of=args.as_of, engine=args.engine, max_bytes=args.max_bytes, source=str(args.case))
     if not result.validation.conforms:
         if args.format == "json":
-            sys.stdout.write(render(result, "json"))
+            sys.stdout.write(_json(result, imported))
         sys.stderr.write(
             f"glr: the case {result.source or ''} does not conform to the case shapes; no recommendations were derived.\n"
         )
         sys.stderr.write(result.validation.to_text())
         return 1
-    if imported is not None and args.format == "json":
-        import json
-
-        document = result.to_json()
-        document["fhir_import"] = imported.to_json()
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    if args.format == "json":
+        sys.stdout.write(_json(result, imported))
         return 0
     if imported is not None:
         sys.stderr.write(imported.summary())
@@ -62,6 +58,19 @@ def run(args: argparse.Namespace) -> int:
         return 0
     sys.stdout.write(render(result, args.format))
     return 0
+
+
+def _json(result, imported) -> str:
+    """The JSON contract; a FHIR case adds the key ``fhir_import`` (what was and was not mapped)."""
+    from ..render import render
+
+    if imported is None:
+        return render(result, "json")
+    import json
+
+    document = result.to_json()
+    document["fhir_import"] = imported.to_json()
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def _fhir_import(args: argparse.Namespace):  # -> FhirImport | None (imported lazily)
