@@ -21,7 +21,9 @@ from .errors import EXIT_INPUT, GlrError
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
-COMMANDS = ("validate", "recommend", "check", "ontology", "serve", "batch")
+COMMANDS = ("validate", "recommend", "check", "ontology", "serve", "batch", "import", "hooks", "feedback")
+#: commands whose module name differs from the command (``import`` is a Python keyword)
+_MODULES = {"import": "import_fhir"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
-        importlib.import_module(f"reasoner.commands.{name}").register(sub)
+        importlib.import_module(f"reasoner.commands.{_MODULES.get(name, name)}").register(sub)
     return parser
 
 

@@ -161,7 +161,11 @@ def _parse(data: bytes, *, source: str, rdf_format: str, allow_remote: bool) -> 
 
 
 def load_case(path: str | Path, *, max_bytes: int = safety.DEFAULT_MAX_BYTES, allow_remote: bool = False) -> LoadedCase:
-    """Read and parse one case file. owl:imports in it are never followed."""
+    """Read and parse one case file. owl:imports in it are never followed.
+
+    A JSON file whose top-level object has a ``resourceType`` is FHIR R4 and
+    is imported through the mapping rules (reasoner/fhir/).
+    """
     p = Path(path)
     if not p.exists():
         raise InputError("no such file.", source=str(p))
@@ -172,5 +176,14 @@ def load_case(path: str | Path, *, max_bytes: int = safety.DEFAULT_MAX_BYTES, al
         data = safety.read_bounded(p, max_bytes=max_bytes)
     except OSError as exc:
         raise InputError(f"cannot be read: {exc.strerror}.", source=str(p)) from None
+    if fmt == "json-ld":  # FHIR JSON is told apart by its own resourceType (reasoner/fhir/)
+        from .fhir.reading import looks_like_fhir
+
+        if looks_like_fhir(data):
+            from .fhir import import_fhir_bytes
+
+            graph = import_fhir_bytes(data, source=str(p)).graph
+            check_case_content(graph, source=str(p))
+            return LoadedCase(graph=graph, source=str(p), rdf_format="fhir+json")
     graph = parse_case_bytes(data, source=str(p), rdf_format=fmt, allow_remote=allow_remote)
     return LoadedCase(graph=graph, source=str(p), rdf_format=fmt)

@@ -331,6 +331,11 @@ class _Explainer:
             return f"{subject_label}{when}: recorded as {class_label}"
         return f"{subject_label}: {self.label(prop)} = {self.label(value)}"
 
+    def derived_from(self, subject: Node) -> str:
+        """Name the records a case fact came from (prov:wasDerivedFrom, e.g. FHIR resources on import)."""
+        sources = sorted(self.label(src) for src in self.case_graph.objects(subject, PROV.wasDerivedFrom))
+        return f" [from {'; '.join(sources)}]" if sources else ""
+
     def premises(self, result: Node) -> list[Premise]:
         found = []
         for node in self.derived.objects(result, GLR.premise):
@@ -339,7 +344,7 @@ class _Explainer:
             v = self.derived.value(node, GLR.premiseValue)
             if s is None or p is None or v is None:
                 continue
-            found.append(Premise(subject=str(s), property=str(p), value=str(v), text=self.premise_text(s, p, v)))
+            found.append(Premise(subject=str(s), property=str(p), value=str(v), text=self.premise_text(s, p, v) + self.derived_from(s)))
         return found
 
     # -- evidence -------------------------------------------------------

@@ -195,6 +195,8 @@ def test_the_copy_check_would_catch_a_copy() -> None:
 def test_no_invented_identifiers_in_the_module(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     for pattern, what in INVENTED:
+        if what == "a terminology code" and path.parent == MODULE / "fhir" / "codes":
+            continue  # FHIR code maps: each code names its source and is verified by tests/test_fhir_codes.py
         match = pattern.search(text)
         assert not match, f"{path.relative_to(ROOT)} contains what looks like {what}: {match.group(0)!r}"
 

@@ -1,0 +1,109 @@
+"""Run the FHIR mapping rules (SPARQL CONSTRUCT files) over a bundle's RDF view.
+
+Why: mapping FHIR to the case vocabulary is knowledge, so it is data —
+CONSTRUCT rules, one per concept, and code maps in RDF — kept in each
+module's ``fhir/`` directory (``map/*.rq``, ``link/*.rq``, ``codes/*.ttl``)
+plus the generic ones in this package (``queries/``, ``maps/``). This
+module only finds those files and runs them, phase by phase:
+
+``map``      resources → case facts (over the view, code maps, ontology);
+``link``     facts → links between facts (also sees the facts of ``map``);
+``describe`` names the FHIR resources the facts were derived from.
+
+Each phase sees everything the earlier phases built. Results do not
+depend on the engine (pyoxigraph by default, rdflib on request; tested).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph
+
+from .. import safety
+from ..errors import KnowledgeBaseError
+
+__all__ = ["PHASES", "MappingSet", "mapping_set", "run_mapping"]
+
+PHASES = ("map", "link", "describe")
+_HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class MappingSet:
+    """The rules of each phase and the RDF data (code maps, ontology) they read."""
+
+    queries: tuple[tuple[str, Path, str], ...]  # (phase, file, text)
+    data_files: tuple[Path, ...]
+
+
+def mapping_set(module_dirs: list[Path], ontology_file: Path) -> MappingSet:
+    """Collect the generic and the modules' mapping rules and code maps."""
+    roots = [_HERE / "queries", *[Path(d) / "fhir" for d in module_dirs]]
+    queries: list[tuple[str, Path, str]] = []
+    for phase in PHASES:
+        for root in roots:
+            for path in sorted((root / phase).glob("*.rq")):
+                text = path.read_text(encoding="utf-8")
+                safety.reject_network_query(text, source=str(path))
+                queries.append((phase, path, text))
+    data = [ontology_file, *sorted((_HERE / "maps").glob("*.ttl"))]
+    for d in module_dirs:
+        data.extend(sorted((Path(d) / "fhir" / "codes").glob("*.ttl")))
+    return MappingSet(queries=tuple(queries), data_files=tuple(data))
+
+
+def _run_oxigraph(view_jsonld: bytes, mappings: MappingSet) -> bytes:
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(view_jsonld, format=ox.RdfFormat.JSON_LD)
+    for path in mappings.data_files:
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE)
+    facts = ox.NamedNode("urn:glr:fhir-import:facts")
+    for phase in PHASES:
+        built: list = []
+        for query_phase, path, text in mappings.queries:
+            if query_phase != phase:
+                continue
+            try:
+                built.extend(store.query(text, use_default_graph_as_union=True))
+            except (SyntaxError, ValueError, OSError) as exc:
+                raise KnowledgeBaseError(f"mapping rule failed: {' '.join(str(exc).split())[:300]}", source=str(path)) from None
+        for triple in built:
+            store.add(ox.Quad(triple.subject, triple.predicate, triple.object, facts))
+    out = [ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, facts)]
+    return ox.serialize(out, format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def _run_rdflib(view_jsonld: bytes, mappings: MappingSet) -> bytes:
+    import pyoxigraph as ox
+
+    base = Graph()
+    # the same JSON-LD reading for both engines: pyoxigraph parses, rdflib gets N-Triples
+    nt = ox.serialize(ox.parse(view_jsonld, format=ox.RdfFormat.JSON_LD), format=ox.RdfFormat.N_TRIPLES) or b""
+    base.parse(data=nt.decode("utf-8"), format="nt")
+    for path in mappings.data_files:
+        base.parse(path, format="turtle")
+    facts = Graph()
+    for phase in PHASES:
+        union = base + facts
+        built = Graph()
+        for query_phase, path, text in mappings.queries:
+            if query_phase != phase:
+                continue
+            try:
+                built += union.query(text).graph
+            except Exception as exc:  # noqa: BLE001 - any rule failure is a broken knowledge base
+                raise KnowledgeBaseError(f"mapping rule failed: {' '.join(str(exc).split())[:300]}", source=str(path)) from None
+        facts += built
+    return facts.serialize(format="nt", encoding="utf-8")
+
+
+def run_mapping(view_jsonld: bytes, mappings: MappingSet, *, engine: str = "oxigraph") -> Graph:
+    """The case facts the rules build from the view, as an rdflib graph."""
+    nt = _run_oxigraph(view_jsonld, mappings) if engine == "oxigraph" else _run_rdflib(view_jsonld, mappings)
+    graph = Graph()
+    graph.parse(data=nt.decode("utf-8"), format="nt")
+    return graph

@@ -1,0 +1,187 @@
+"""Explained results → CDS Hooks 2.0 cards.
+
+Why a module of its own: the card is where the explanation reaches the
+clinician, so each card carries the premises (naming the patient's own
+FHIR resources), the evidence with its conflicts, and what was not
+available — and follows the spec: summary under 140 characters, an
+indicator from the priority, Markdown detail, a source naming the
+knowledge-base version, a deterministic uuid, links, suggestions and
+override reasons.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from ..results import Evidence, Premise, RecommendationResult
+
+__all__ = ["INDICATOR", "OVERRIDE_SYSTEM", "card_uuid", "plan_cards", "order_cards", "missing_data_card"]
+
+#: priority → card indicator (CDS Hooks 2.0: info | warning | critical)
+INDICATOR = {"emergent": "critical", "urgent": "critical", "high": "warning", "routine": "info"}
+OVERRIDE_SYSTEM = "https://w3id.org/glr/fhir/CodeSystem/override-reason"
+OVERRIDE_REASONS = (
+    {"code": "clinical-judgement", "system": OVERRIDE_SYSTEM, "display": "Clinical judgement differs for this patient"},
+    {"code": "information-not-in-record", "system": OVERRIDE_SYSTEM, "display": "Relevant information is not in the record"},
+    {"code": "patient-preference", "system": OVERRIDE_SYSTEM, "display": "Patient preference"},
+)
+_NS = uuid.UUID("6b0c4c1e-2f53-5a8e-9d0e-676c722d686b")  # uuid5 namespace of glr cards
+
+
+def card_uuid(*parts: str) -> str:
+    """Same service, case, result and knowledge base → same uuid (so feedback can be joined)."""
+    return str(uuid.uuid5(_NS, "|".join(parts)))
+
+
+def _summary(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) < 140 else text[:136].rstrip() + "…"
+
+
+def _premises_md(premises: Iterable[Premise]) -> list[str]:
+    return [f"- {p.text}" for p in premises]
+
+
+def _evidence_md(evidence: Iterable[Evidence]) -> list[str]:
+    lines = []
+    for e in evidence:
+        refs = ", ".join(str(n) for n in e.reference) or "no reference number"
+        line = f"- {e.statement} ({e.source}, ref {refs}; certainty: {e.certainty})"
+        if e.conflicts_with:
+            line += f" — **conflicts with** {', '.join(e.conflicts_with)}"
+        lines.append(line)
+    return lines
+
+
+def _detail(text: str | None, premises, evidence, notes: Iterable[str] = (), reasons: Iterable[str] = (), missing: Iterable[str] = ()) -> str:
+    out: list[str] = []
+    if text:
+        out += [text, ""]
+    reasons = list(reasons)
+    if reasons:
+        out += ["**Why not now:**", *[f"- {r}" for r in reasons], ""]
+    premises = list(premises)
+    if premises:
+        out += ["**Because (from this patient's record):**", *_premises_md(premises), ""]
+    evidence = list(evidence)
+    if evidence:
+        out += ["**Evidence:**", *_evidence_md(evidence), ""]
+    notes = list(notes)
+    if notes:
+        out += ["**Notes:**", *[f"- {n}" for n in notes], ""]
+    missing = list(missing)
+    if missing:
+        out += [f"**Not available to this service:** {', '.join(missing)} — treated as unknown, not absent.", ""]
+    return "\n".join(out).strip()
+
+
+def _source(kb_version: str, module_label: str) -> dict[str, Any]:
+    return {"label": f"glr — {module_label} (knowledge base {kb_version})"}
+
+
+def _links(base_url: str, card_id: str) -> list[dict[str, Any]]:
+    return [{"label": "Full explanation (premises, rules, evidence)", "url": f"{base_url}/explanations/{card_id}", "type": "absolute"}]
+
+
+def plan_cards(
+    result: RecommendationResult,
+    *,
+    service: str,
+    module_label: str,
+    base_url: str,
+    missing: tuple[str, ...],
+    suggestions: dict[str, list[dict[str, Any]]],
+) -> list[tuple[str, dict[str, Any]]]:
+    """(result id, card) for every recommendation, caution, not-indicated item and open question."""
+    cards: list[tuple[str, dict[str, Any]]] = []
+    version = result.knowledge_base_version
+
+    def make(result_id: str, summary: str, indicator: str, detail: str, extra: dict[str, Any] | None = None) -> None:
+        cid = card_uuid(service, result.case, result_id, version)
+        card = {
+            "uuid": cid,
+            "summary": _summary(summary),
+            "indicator": indicator,
+            "detail": detail,
+            "source": _source(version, module_label),
+            "links": _links(base_url, cid),
+        }
+        if indicator != "info":
+            card["overrideReasons"] = [dict(r) for r in OVERRIDE_REASONS]
+        card.update(extra or {})
+        cards.append((result_id, card))
+
+    for r in result.recommendations:
+        extra: dict[str, Any] = {}
+        if suggestions.get(r.id):
+            extra = {"suggestions": suggestions[r.id], "selectionBehavior": "at-most-one"}
+        make(r.id, f"{r.label} ({r.priority})", INDICATOR.get(r.priority, "info"), _detail(r.text, r.premises, r.evidence, r.notes, missing=missing), extra)
+    for r in result.not_recommended:
+        reasons = [f"{x.text}: {x.state}" for x in r.reasons]
+        make(r.id, f"Not indicated now: {r.label}", "info", _detail(None, r.premises, r.evidence, reasons=reasons, missing=missing))
+    for c in result.cautions:
+        make(c.id, f"Caution: {c.label}", "warning", _detail(c.text, c.premises, c.evidence, missing=missing))
+    if result.information_needs:
+        lines = [f"- **{n.label}** would change: {', '.join(n.affects) or '—'}" for n in result.information_needs]
+        make("information-needs", "Information that would change this plan is not documented", "info", "\n".join(lines))
+    return cards
+
+
+def missing_data_card(*, service: str, case: str, kb_version: str, module_label: str, base_url: str, missing: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    """Say plainly which prefetch items were not available (unknown, not absent)."""
+    cid = card_uuid(service, case, "missing-prefetch", kb_version)
+    return "missing-prefetch", {
+        "uuid": cid,
+        "summary": _summary(f"Not available to this service: {', '.join(missing)}"),
+        "indicator": "info",
+        "detail": "These parts of the record were not sent with the request, so the advice treats them as **unknown** (never as absent): "
+        + ", ".join(missing) + ".",
+        "source": _source(kb_version, module_label),
+        "links": _links(base_url, cid),
+    }
+
+
+def order_cards(
+    result: RecommendationResult,
+    *,
+    service: str,
+    module_label: str,
+    base_url: str,
+    order_ref: str,
+    order_label: str,
+    catalogue_ids: list[str],
+    missing: tuple[str, ...],
+) -> list[tuple[str, dict[str, Any]]]:
+    """Cards about one draft order: a warning with reasons if not indicated, support if recommended."""
+    version = result.knowledge_base_version
+    cards: list[tuple[str, dict[str, Any]]] = []
+    recs = {r.id: r for r in result.recommendations}
+    nots = {r.id: r for r in result.not_recommended}
+    for cat in catalogue_ids:
+        cid = card_uuid(service, result.case, order_ref, cat, version)
+        if cat in nots:
+            r = nots[cat]
+            reasons = [f"{x.text}: {x.state}" for x in r.reasons]
+            cards.append((cat, {
+                "uuid": cid,
+                "summary": _summary(f"{order_label}: not indicated now ({r.label})"),
+                "indicator": "warning",
+                "detail": _detail(None, r.premises, r.evidence, reasons=reasons, missing=missing),
+                "source": _source(version, module_label),
+                "links": _links(base_url, cid),
+                "overrideReasons": [dict(x) for x in OVERRIDE_REASONS],
+            }))
+        elif cat in recs:
+            r = recs[cat]
+            cards.append((cat, {
+                "uuid": cid,
+                "summary": _summary(f"{order_label}: supported — {r.label} ({r.priority})"),
+                "indicator": INDICATOR.get(r.priority, "info"),
+                "detail": _detail(r.text, r.premises, r.evidence, r.notes, missing=missing),
+                "source": _source(version, module_label),
+                "links": _links(base_url, cid),
+                **({"overrideReasons": [dict(x) for x in OVERRIDE_REASONS]} if INDICATOR.get(r.priority, "info") != "info" else {}),
+            }))
+    return cards

@@ -1,0 +1,75 @@
+"""CDS Hooks prefetch → one FHIR Bundle the importer can read.
+
+Why: the reasoner reads a case from a Bundle; a CDS Hooks request carries
+the patient's data as prefetch items (single resources or searchset
+Bundles). Whatever the EHR did not send is *unknown*: it is listed so the
+cards can say what was not available, never read as absent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InputError
+
+__all__ = ["PREFETCH", "AssembledBundle", "assemble_bundle"]
+
+#: prefetch templates every patient-data service asks for (CDS Hooks 2.0 §Prefetch Template)
+PREFETCH = {
+    "patient": "Patient/{{context.patientId}}",
+    "conditions": "Condition?patient={{context.patientId}}",
+    "observations": "Observation?patient={{context.patientId}}",
+    "procedures": "Procedure?patient={{context.patientId}}",
+    "imaging": "ImagingStudy?patient={{context.patientId}}",
+    "orders": "ServiceRequest?patient={{context.patientId}}",
+    "medications": "MedicationStatement?patient={{context.patientId}}",
+}
+
+
+@dataclass(frozen=True)
+class AssembledBundle:
+    bundle: dict[str, Any]
+    missing: tuple[str, ...]
+
+
+def _resources(key: str, item: Any) -> list[dict[str, Any]]:
+    if not isinstance(item, dict) or not isinstance(item.get("resourceType"), str):
+        raise InputError(f"prefetch item '{key}' is not a FHIR resource (no resourceType).", source="CDS Hooks request")
+    if item["resourceType"] == "Bundle":
+        entries = item.get("entry") or []
+        if not isinstance(entries, list):
+            raise InputError(f"prefetch item '{key}': Bundle.entry is not a list.", source="CDS Hooks request")
+        return [e["resource"] for e in entries if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
+    return [item]
+
+
+def assemble_bundle(context: dict[str, Any], prefetch: dict[str, Any] | None, *, today: dt.date, base: str = "") -> AssembledBundle:
+    """A collection Bundle of every prefetched resource, stamped with the day of the request."""
+    patient_id = context.get("patientId")
+    if not isinstance(patient_id, str) or not patient_id:
+        raise InputError("the request's context has no patientId.", source="CDS Hooks request")
+    prefetch = prefetch or {}
+    if not isinstance(prefetch, dict):
+        raise InputError("prefetch must be a JSON object.", source="CDS Hooks request")
+    missing = tuple(k for k in PREFETCH if prefetch.get(k) is None)
+    resources: list[dict[str, Any]] = []
+    for key in PREFETCH:
+        if prefetch.get(key) is not None:
+            resources.extend(_resources(key, prefetch[key]))
+    if not any(r.get("resourceType") == "Patient" and r.get("id") == patient_id for r in resources):
+        resources.insert(0, {"resourceType": "Patient", "id": patient_id})  # the context names the patient
+    seen: set[tuple[str, str]] = set()
+    entries = []
+    for r in resources:
+        key = (str(r.get("resourceType")), str(r.get("id")))
+        if r.get("id") and key in seen:
+            continue
+        seen.add(key)
+        entry: dict[str, Any] = {"resource": r}
+        if r.get("id"):
+            entry["fullUrl"] = f"{base}{r['resourceType']}/{r['id']}" if base else f"urn:glr-hooks:{r['resourceType']}/{r['id']}"
+        entries.append(entry)
+    bundle = {"resourceType": "Bundle", "id": f"cds-hooks-{patient_id}", "type": "collection", "timestamp": f"{today.isoformat()}T00:00:00Z", "entry": entries}
+    return AssembledBundle(bundle=bundle, missing=missing)
