@@ -51,46 +51,13 @@ def _short(node: Node) -> str:
     return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-_IRI_MEMO: dict[str, tuple[frozenset[URIRef], tuple[Literal, ...]]] = {}
-
-
-def _walk(node: object, iris: set[URIRef], numbers: list[Literal], seen: set[int]) -> None:
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if isinstance(node, URIRef):
-        iris.add(node)
-        return
-    if isinstance(node, Literal):
-        if isinstance(node.toPython(), (int, float)) and not isinstance(node.toPython(), bool):
-            numbers.append(node)
-        return
-    if isinstance(node, (str, bytes, int, float)):
-        return
-    if isinstance(node, dict):
-        for value in node.values():
-            _walk(value, iris, numbers, seen)
-        return
-    if isinstance(node, (list, tuple, set, frozenset)):
-        for value in node:
-            _walk(value, iris, numbers, seen)
-        return
-    for attr in ("args", "arg", "path", "subj", "obj"):
-        if hasattr(node, attr):
-            _walk(getattr(node, attr), iris, numbers, seen)
-
-
 def _where(query: str) -> tuple[frozenset[URIRef], tuple[Literal, ...]]:
-    """The IRIs and numeric literals of a query's WHERE clause (memoised by text)."""
-    if query not in _IRI_MEMO:
-        from rdflib.plugins.sparql import prepareQuery
+    """The IRIs and numeric literals a rule's query reads (outside its CONSTRUCT template)."""
+    from .kbcache import prepare_query
+    from .rule_mentions import iris_mentioned, numbers_mentioned
 
-        algebra = prepareQuery(query).algebra
-        iris: set[URIRef] = set()
-        numbers: list[Literal] = []
-        _walk(algebra.get("p"), iris, numbers, set())
-        _IRI_MEMO[query] = (frozenset(iris), tuple(numbers))
-    return _IRI_MEMO[query]
+    prepared = prepare_query(query)
+    return iris_mentioned(prepared), numbers_mentioned(prepared)
 
 
 def _related_classes(term: URIRef, schema: Graph) -> set[Node]:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, SequencePath
 
-__all__ = ["iris_mentioned", "rules_mention"]
+__all__ = ["iris_mentioned", "numbers_mentioned", "rules_mention"]
 
 
 def _path_iris(path: Any, found: set[URIRef]) -> None:
@@ -33,18 +33,21 @@ def _path_iris(path: Any, found: set[URIRef]) -> None:
             _path_iris(part, found)
 
 
-def _walk(node: Any, found: set[URIRef]) -> None:
+def _walk(node: Any, found: set[URIRef], numbers: list[Literal] | None = None) -> None:
     if isinstance(node, URIRef):
         found.add(node)
+    elif isinstance(node, Literal):
+        if numbers is not None and isinstance(node.toPython(), int | float) and not isinstance(node.toPython(), bool):
+            numbers.append(node)
     elif isinstance(node, MulPath | InvPath | SequencePath | AlternativePath | NegatedPath):
         _path_iris(node, found)
     elif isinstance(node, dict):  # rdflib's CompValue / Expr nodes, and VALUES rows
         for key, value in node.items():
             if key != "template":
-                _walk(value, found)
+                _walk(value, found, numbers)
     elif isinstance(node, list | tuple | set | frozenset):
         for item in node:
-            _walk(item, found)
+            _walk(item, found, numbers)
 
 
 def iris_mentioned(query: Any) -> frozenset[URIRef]:
@@ -52,6 +55,13 @@ def iris_mentioned(query: Any) -> frozenset[URIRef]:
     found: set[URIRef] = set()
     _walk(query.algebra, found)
     return frozenset(found)
+
+
+def numbers_mentioned(query: Any) -> tuple[Literal, ...]:
+    """Every numeric literal in a prepared query's algebra outside its template: the thresholds it compares."""
+    numbers: list[Literal] = []
+    _walk(query.algebra, set(), numbers)
+    return tuple(numbers)
 
 
 def rules_mention(queries: Iterable[Any | None]) -> frozenset[URIRef]:
