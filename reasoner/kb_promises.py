@@ -31,8 +31,8 @@ from .vocab import GLR, OWL, RDF, RDFS
 
 __all__ = ["RuleText", "affects_problems", "threshold_problems"]
 
-AFFECTS_CHECK = "affects match the rules"
-THRESHOLD_CHECK = "thresholds match the texts"
+AFFECTS_CHECK = "texts match the rules"
+THRESHOLD_CHECK = "texts match the rules"
 
 
 @dataclass(frozen=True)
