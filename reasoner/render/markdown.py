@@ -78,9 +78,8 @@ def _recommendation(number: int, r: Recommendation, result: RecommendationResult
     lines: list[str] = []
     if r.conditional_on:
         lines.append(
-            "Conditional: holds only if what is not yet checked allows it: "
-            + "; ".join(needs.get(n, n) for n in r.conditional_on)
-            + " (not yet checked)"
+            "Conditional: only if these allow it - "
+            + "; ".join(f"{needs.get(n, n)} (not yet checked)" for n in r.conditional_on)
         )
     if r.text:
         lines.append(r.text)
