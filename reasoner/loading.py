@@ -19,7 +19,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
 
-from . import limits, safety
+from . import limits, safety, timeline
 from .errors import InputError, UnsafeInputError
 from .vocab import GLR, OWL, RDFS
 
@@ -104,6 +104,7 @@ def check_case_content(graph: Graph, *, source: str, max_literal: int | None = N
     every output that quotes it (``GLR_MAX_LITERAL``, see docs/security.md).
     """
     limit = safety.max_literal_length() if max_literal is None else max_literal
+    timeline.reject_timezone_offsets(graph, source=source)
     for s, p, o in graph:
         if p in _SCHEMA_PREDICATES or (isinstance(s, URIRef) and str(s).startswith(str(GLR))):
             raise InputError(
@@ -136,7 +137,12 @@ def check_case_content(graph: Graph, *, source: str, max_literal: int | None = N
 
 def _shown(term: object, limit: int = 120) -> str:
     """A term for a message: N3-like, control characters escaped, bounded."""
-    text = term.n3() if hasattr(term, "n3") else str(term)  # type: ignore[union-attr]
+    if isinstance(term, URIRef):
+        text = f"<{term}>"  # not n3(): rdflib refuses to write an invalid IRI, and this message is about one
+    elif isinstance(term, Literal):
+        text = repr(str(term)[: limit + 1])
+    else:
+        text = str(term)
     text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
     return text if len(text) <= limit else text[:limit] + "…"
 
