@@ -145,11 +145,17 @@ def reject_timezone_offsets(graph: Graph, *, source: str | None = None) -> None:
             found = _TIMEZONE.search(str(value).strip())
             if found:
                 raise InputError(
-                    f"the date '{value}' ({prop} of {subject}) carries the time zone offset '{found.group()}'; "
+                    f"the date {_quoted(value)} ({_quoted(prop)} of {_quoted(subject)}) carries the time zone offset '{found.group()}'; "
                     "glr counts whole calendar days between plain dates and refuses offsets rather than guess "
                     "the local day. Write the date as YYYY-MM-DD, the day in the patient's own calendar.",
                     source=source,
                 )
+
+
+def _quoted(term: Node) -> str:
+    """A term inside a message: quoted, control characters escaped, bounded (it comes from the case file)."""
+    text = ascii(str(term)[:200]) if not str(term).isprintable() else f"'{str(term)[:200]}'"
+    return text
 
 
 def resolve_as_of(graph: Graph, *, override: dt.date | None = None, today: dt.date | None = None) -> AsOf:

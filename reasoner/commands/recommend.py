@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..render.sanitize import clean_output
 from ._common import add_case_options, knowledge_base_from_args
 
 __all__ = ["register", "run"]
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(
             f"glr: the case {result.source or ''} does not conform to the case shapes; no recommendations were derived.\n"
         )
-        sys.stderr.write(result.validation.to_text())
+        sys.stderr.write(clean_output(result.validation.to_text()))  # case text: escape control characters
         return 1
     sys.stdout.write(render(result, args.format))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..results import Evidence, Premise, RecommendationResult
+from .sanitize import sanitized_output
 
 __all__ = ["render_markdown"]
 
@@ -23,6 +24,7 @@ def _premise_lines(premises: tuple[Premise, ...], indent: str = "  ") -> list[st
     return [f"{indent}- Because: {p.text}" for p in premises]
 
 
+@sanitized_output  # case text is escaped and bounded per value (issue 11); keep on any rewrite
 def render_markdown(result: RecommendationResult) -> str:
     out = [f"# Plan for {result.case or result.source}", ""]
     out.append(f"- As-of date: {result.as_of.describe()}")
