@@ -120,6 +120,14 @@ def check_case_content(graph: Graph, *, source: str, max_literal: int | None = N
                     f"the value {ascii(str(term))[:80]} is not valid Unicode (it holds a lone surrogate code point).",
                     source=source,
                 ) from None
+            if isinstance(term, URIRef) and term.startswith(safety.RELATIVE_BASE):
+                rest = str(term)[len(safety.RELATIVE_BASE):]
+                which = f"the IRI {ascii(rest)[:120]}" if rest else f"an IRI used with {_shown(p)}"
+                raise InputError(
+                    f"{which} is relative or not a valid absolute IRI (e.g. it holds a space); case graphs "
+                    "must name every node with an absolute IRI (https://…), spaces percent-encoded.",
+                    source=source,
+                )
             if isinstance(term, URIRef) and _BAD_IRI_CHARS.search(term):
                 bad = _BAD_IRI_CHARS.search(term).group()  # type: ignore[union-attr]
                 raise InputError(
@@ -188,16 +196,16 @@ def _parse(data: bytes, *, source: str, rdf_format: str) -> Graph:
             with warnings.catch_warnings(), safety.jsonld_loader_installed():
                 # rdflib's JSON-LD parser uses its own deprecated ConjunctiveGraph
                 warnings.simplefilter("ignore", DeprecationWarning)
-                graph.parse(data=json.dumps(doc), format="json-ld")
+                graph.parse(data=json.dumps(doc), format="json-ld", publicID=safety.RELATIVE_BASE)
         elif rdf_format == "xml":
             # bytes, so the XML parser itself decodes (UTF-8/16, with or without BOM) and sees any DTD
-            graph.parse(data=data, format=safety.RDFXML_PARSER)
+            graph.parse(data=data, format=safety.RDFXML_PARSER, publicID=safety.RELATIVE_BASE)
         else:
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise InputError(f"the file is not UTF-8 text (byte {exc.start}).", source=source) from None
-            graph.parse(data=text, format=rdf_format)
+            graph.parse(data=text, format=rdf_format, publicID=safety.RELATIVE_BASE)
     except InputError:
         raise
     except safety.ReferenceRefused as exc:

@@ -270,8 +270,8 @@ def record_file_opens() -> Iterator[list[str]]:
     try:
         yield seen
     finally:
-        with _file_lock:
-            _file_recorders.remove(seen)
+        with _file_lock:  # by identity: nested recorders may hold equal lists
+            _file_recorders[:] = [r for r in _file_recorders if r is not seen]
 
 
 def outside(paths: list[str], roots: list[str]) -> list[str]:

@@ -113,8 +113,14 @@ def read_bounded(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, regular_only
                     "input directory. Name the file explicitly to read it anyway.",
                     source=str(path),
                 )
-            if hasattr(os, "set_blocking"):
-                os.set_blocking(fd, True)  # an explicitly named pipe: wait for its writer
+            if stat.S_ISFIFO(mode):  # an explicitly named pipe: open it again, waiting for its writer
+                return _read_capped(path, open(path, "rb", buffering=0), max_bytes)
+        return _read_capped(path, handle, max_bytes)
+
+
+def _read_capped(path: Path, handle: Any, max_bytes: int) -> bytes:
+    """Read ``handle`` to its end, refusing the input as soon as more than ``max_bytes`` arrived."""
+    with handle:
         chunks: list[bytes] = []
         total = 0
         while True:
@@ -235,14 +241,22 @@ def load_jsonld_document(reference: Any, *args: Any, **kwargs: Any) -> tuple[Any
     raise ReferenceRefused(str(reference))
 
 
+#: the base IRI case files are parsed against: a relative IRI resolves into it, and is then refused
+#: (rdflib's own default base is the working directory's file: URL, which would leak a machine path)
+RELATIVE_BASE = "https://relative-iri.glr.invalid/"
+
+
 def refused_reference_message(reference: str) -> str:
     """The message for a context reference the loader refused."""
-    if reference.lower().startswith(("http:", "https:")):
+    if reference.startswith(RELATIVE_BASE):
+        reference = reference[len(RELATIVE_BASE):]
+        how = "is a relative reference (a file path)"
+    elif reference.lower().startswith(("http:", "https:")):
         how = "would have to be fetched from the network"
     elif reference.lower().startswith("file:"):
         how = "names a local file"
     else:
-        how = "is a relative or local reference (a file path)"
+        how = "is a local reference (a file path)"
     return (
         f"the JSON-LD context reference '{reference[:200]}' {how}, which is refused: only the bundled "
         f"context '{CONTEXT_IRI}' is resolved (top-level, nested, scoped or @import); inline any other context."
