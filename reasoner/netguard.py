@@ -243,7 +243,7 @@ def _on_audit(event: str, args: tuple[Any, ...]) -> None:
         path = os.fsdecode(path)
     if not isinstance(path, str):
         return  # an already open descriptor
-    path = os.path.abspath(path)
+    path = os.path.realpath(path)  # a symlink counts as the file it leads to
     with _file_lock:
         for recorder in _file_recorders:
             recorder.append(path)
