@@ -285,6 +285,19 @@ def test_clean_output_keeps_layout() -> None:
     assert clean_output("# Title\n\n- a\tb\x1b[0m\r") == "# Title\n\n- a\tb\\x1b[0m\\x0d"
 
 
+def test_turtle_output_escapes_control_characters_without_changing_the_data() -> None:
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from reasoner.render.sanitize import escape_in_rdf_text
+
+    text = '<urn:a> <urn:b> "red\x1b[31m\x00 \u202eevil" , """two\nlines\ttab""" .\n'
+    escaped = escape_in_rdf_text(text)
+    assert "\x1b" not in escaped and "\x00" not in escaped and "\u202e" not in escaped
+    assert "\\u001B[31m" in escaped and "\n" in escaped and "\t" in escaped
+    assert isomorphic(Graph().parse(data=text, format="turtle"), Graph().parse(data=escaped, format="turtle"))
+
+
 def test_clean_values_walks_dataclasses_but_leaves_enums() -> None:
     class Kind(str, enum.Enum):
         A = "a\x1b"

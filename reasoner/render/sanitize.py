@@ -17,6 +17,8 @@ Two entry points, and one decorator that applies both to a renderer::
   (newlines too) escaped, bidi controls escaped, cut at ``MAX_VALUE_CHARS``.
 * :func:`clean_output` — text already laid out: control characters escaped
   except newline and tab, which are the layout.
+* :func:`escape_in_rdf_text` — Turtle / N-Triples output: control characters
+  written as ``\\uXXXX`` escapes, which keep the data exactly as it was.
 * :func:`clean_values` — a result object (nested frozen dataclasses, tuples,
   dicts) with every string field passed through :func:`clean_value`.
 """
@@ -29,7 +31,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["MAX_VALUE_CHARS", "clean_value", "clean_output", "clean_values", "sanitized_output"]
+__all__ = ["MAX_VALUE_CHARS", "clean_value", "clean_output", "clean_values", "sanitized_output", "escape_in_rdf_text"]
 
 #: characters of one value shown; the longest label or evidence statement in the bundled knowledge base is under 600
 MAX_VALUE_CHARS = 2000
@@ -96,3 +98,13 @@ def sanitized_output(render: Callable[..., str]) -> Callable[..., str]:
         return clean_output(render(clean_values(result), *args, **kwargs))
 
     return wrapper
+
+
+# In Turtle, a control character can only sit inside a string literal (IRIs holding one are refused
+# at load time), where \uXXXX is a valid escape; \t, \n and \r are the layout of long strings.
+_IN_RDF_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]")
+
+
+def escape_in_rdf_text(text: str) -> str:
+    """Turtle or N-Triples text with control and bidi characters as ``\\uXXXX`` escapes: same data, safe terminal."""
+    return _IN_RDF_TEXT.sub(lambda m: f"\\u{ord(m.group()):04X}", text)
