@@ -43,9 +43,6 @@ def allowed_read_roots() -> list[str]:
     if cache is not None:
         roots.append(str(cache))
     roots += list(netguard.SYSTEM_READ_ROOTS)
-    # Known exception, listed so it stays visible: tests/test_seed_coverage.py reads the seed
-    # document from ../shared/seed to prove the knowledge base does not copy it word for word.
-    roots.append(str(ROOT.parent / "shared" / "seed"))
     # realpaths too: /tmp or the venv may be symlinks
     return sorted({os.path.realpath(r) for r in roots} | set(roots))
 
