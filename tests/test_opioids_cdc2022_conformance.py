@@ -46,10 +46,10 @@ def _post(app, url: str, body: dict) -> httpx.Response:
     return asyncio.run(go())
 
 
-def run_case(kb, case: dict[str, Any]) -> dict[str, Any]:
+def run_case(kb, case: dict[str, Any], *, data: Path = DATA) -> dict[str, Any]:
     """Send one example; what the IG expects and what glr answered."""
-    body = json.loads((DATA / case["request"]).read_text(encoding="utf-8"))
-    expected = json.loads((DATA / case["response"]).read_text(encoding="utf-8"))["cards"]
+    body = json.loads((data / case["request"]).read_text(encoding="utf-8"))
+    expected = json.loads((data / case["response"]).read_text(encoding="utf-8"))["cards"]
     app = create_app(kb, today=lambda: _data_day(body), engine="oxigraph")
     response = _post(app, f"/cds-services/glr-opioids-cdc2022-{case['hook']}", body)
     assert response.status_code == 200, response.text
@@ -99,3 +99,17 @@ def test_agreement_and_table_match_the_record() -> None:
     for c in CASES:
         row = next(line for line in text.splitlines() if line.startswith(f"| {c['case']} |"))
         assert f"| {OUTCOMES[c['case']]['result']} |" in row
+
+
+def test_substance_misuse_example_gives_the_card_once_the_condition_is_verified(kb, tmp_path) -> None:
+    """The recorded difference in rec-08-substance-abuse is the missing verificationStatus, nothing else."""
+    case = next(c for c in CASES if c["case"] == "rec-08-substance-abuse")
+    body = json.loads((DATA / case["request"]).read_text(encoding="utf-8"))
+    condition = next(item for item in body["prefetch"].values() if isinstance(item, dict) and item.get("resourceType") == "Condition")
+    condition["verificationStatus"] = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]}
+    (tmp_path / "requests").mkdir()
+    (tmp_path / case["request"]).write_text(json.dumps(body), encoding="utf-8")
+    (tmp_path / "responses").mkdir()
+    (tmp_path / case["response"]).write_text((DATA / case["response"]).read_text(encoding="utf-8"), encoding="utf-8")
+    outcome = run_case(kb, case, data=tmp_path)
+    assert agrees(outcome), outcome

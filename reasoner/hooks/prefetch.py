@@ -83,19 +83,31 @@ def assemble_bundle(context: dict[str, Any], prefetch: dict[str, Any] | None, *,
     for key in [*PREFETCH, *sorted(k for k in prefetch if k not in PREFETCH)]:
         if prefetch.get(key) is not None:
             resources.extend(_resources(key, prefetch[key]))
-    resources.extend(_own_patient(order, patient_id) for order in draft_orders(context))
+    drafts = [_own_patient(order, patient_id) for order in draft_orders(context)]
     if not any(r.get("resourceType") == "Patient" and r.get("id") == patient_id for r in resources):
         resources.insert(0, {"resourceType": "Patient", "id": patient_id})  # the context names the patient
-    seen: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
     entries = []
     for r in resources:
         key = (str(r.get("resourceType")), str(r.get("id")))
         if r.get("id") and key in seen:
             continue
-        seen.add(key)
+        seen[key] = r
         entry: dict[str, Any] = {"resource": r}
         if r.get("id"):
             entry["fullUrl"] = f"{base}{r['resourceType']}/{r['id']}" if base else f"urn:glr-hooks:{r['resourceType']}/{r['id']}"
+        entries.append(entry)
+    for r in drafts:
+        # a draft already sent in prefetch, unchanged, is one order; a draft that shares a stored
+        # record's id but says something else is the order being written, kept beside that record
+        key = (str(r.get("resourceType")), str(r.get("id")))
+        if r.get("id") and seen.get(key) == r:
+            continue
+        entry = {"resource": r}
+        if r.get("id"):
+            entry["fullUrl"] = f"urn:glr-hooks:draft:{r['resourceType']}/{r['id']}" if key in seen else (
+                f"{base}{r['resourceType']}/{r['id']}" if base else f"urn:glr-hooks:{r['resourceType']}/{r['id']}")
+            seen[key] = r
         entries.append(entry)
     bundle = {"resourceType": "Bundle", "id": f"cds-hooks-{patient_id}", "type": "collection", "timestamp": f"{today.isoformat()}T00:00:00Z", "entry": entries}
     return AssembledBundle(bundle=bundle, missing=missing)
