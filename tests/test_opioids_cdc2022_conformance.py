@@ -113,3 +113,19 @@ def test_substance_misuse_example_gives_the_card_once_the_condition_is_verified(
     (tmp_path / case["response"]).write_text((DATA / case["response"]).read_text(encoding="utf-8"), encoding="utf-8")
     outcome = run_case(kb, case, data=tmp_path)
     assert agrees(outcome), outcome
+
+
+def test_module_services_are_discovered_and_cards_name_their_module(kb) -> None:
+    case = next(c for c in CASES if c["case"] == "rec-11-opioid-trigger-with-benzo")
+    body = json.loads((DATA / case["request"]).read_text(encoding="utf-8"))
+    app = create_app(kb, today=lambda: _data_day(body))
+
+    async def services() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8787") as client:
+            return await client.get("/cds-services")
+
+    hooks = {s["id"]: s["hook"] for s in asyncio.run(services()).json()["services"]}
+    assert hooks["glr-opioids-cdc2022-order-select"] == "order-select" and hooks["glr-opioids-cdc2022-order-sign"] == "order-sign"
+    assert hooks["glr-postfusion-order-select"] == "order-select"
+    cards = _post(app, "/cds-services/glr-opioids-cdc2022-order-select", body).json()["cards"]
+    assert cards and all(c["source"]["label"].startswith("glr — Prescribing opioids for pain (CDC Clinical Practice Guideline, 2022)") for c in cards)

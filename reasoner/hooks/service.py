@@ -195,7 +195,8 @@ def create_app(
         except GlrError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         result = of_module(full, service.module_iri)
-        label = kb.modules[0].label if len(kb.modules) == 1 else "glr guideline modules"
+        own = [m.label for m in kb.modules if str(m.iri) == service.module_iri]
+        label = own[0] if own else kb.modules[0].label if len(kb.modules) == 1 else "glr guideline modules"
         patient_id = body["context"]["patientId"]
         if service.hook == "patient-view" or service.module_iri is not None:
             cards = plan_cards(result, service=service.id, module_label=label, base_url=base_url, missing=assembled.missing,
