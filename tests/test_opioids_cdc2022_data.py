@@ -38,5 +38,18 @@ def test_value_sets_and_factors_name_their_source() -> None:
         members = list(g.subjects(RDF.type, cls))
         assert members
         assert all(g.value(m, DCTERMS.source) is not None for m in members), cls
-    header = (CODES / "opioid-drug-strengths.ttl").read_text(encoding="utf-8")[:600]
+    header = (CODES.parent / "data" / "opioid-drug-strengths.ttl").read_text(encoding="utf-8")[:600]
     assert "input/cql/OMTKData.cql" in header and "b29bdcbf6db6" in header
+
+
+def test_mapping_only_tables_stay_out_of_the_knowledge_base(kb) -> None:
+    """fhir/data/ is read by the FHIR mapper only: the reasoner's knowledge base holds none of its 20,000 triples."""
+    from reasoner.fhir.importer import default_mapping_set
+    from reasoner.knowledge import module_files
+
+    module = ROOT / "queries" / "opioids-cdc2022"
+    data = sorted((module / "fhir" / "data").glob("*.ttl"))
+    assert data and not set(data) & set(module_files(module))
+    assert set(data) <= set(default_mapping_set().data_files)
+    assert (None, URIRef(OC + "memberOf"), None) not in kb.knowledge
+    assert (None, URIRef(OC + "rxnormDrugCode"), None) not in kb.knowledge

@@ -2,7 +2,8 @@
 
 Why: mapping FHIR to the case vocabulary is knowledge, so it is data —
 CONSTRUCT rules, one per concept, and code maps in RDF — kept in each
-module's ``fhir/`` directory (``map/*.rq``, ``link/*.rq``, ``codes/*.ttl``)
+module's ``fhir/`` directory (``map/*.rq``, ``link/*.rq``, ``codes/*.ttl``,
+and ``data/*.ttl`` for bulk tables only the mapper reads)
 plus the generic ones in this package (``queries/``, ``maps/``). This
 module only finds those files and runs them, phase by phase:
 
@@ -51,6 +52,7 @@ def mapping_set(module_dirs: list[Path], ontology_file: Path) -> MappingSet:
     data = [ontology_file, *sorted((_HERE / "maps").glob("*.ttl"))]
     for d in module_dirs:
         data.extend(sorted((Path(d) / "fhir" / "codes").glob("*.ttl")))
+        data.extend(sorted((Path(d) / "fhir" / "data").glob("*.ttl")))  # mapping-only tables, not in the knowledge base
     return MappingSet(queries=tuple(queries), data_files=tuple(data))
 
 
