@@ -23,7 +23,7 @@ from .vocab import GLR, GLR_ONTOLOGY_IRI, OWL, RDF, RDFS
 if TYPE_CHECKING:
     from .priorities import PriorityScale
 
-__all__ = ["Rule", "Module", "KnowledgeBase", "load_knowledge_base", "discover_modules", "RESULT_SEGMENTS"]
+__all__ = ["Rule", "Module", "KnowledgeBase", "load_knowledge_base", "discover_modules", "module_files", "MAPPING_DATA_DIR", "RESULT_SEGMENTS"]
 
 #: result class → the IRI path segment rules use for result nodes
 RESULT_SEGMENTS: dict[URIRef, str] = {
@@ -182,6 +182,16 @@ def _parse_ttl(path: Path, graph: Graph) -> Graph:
     return part
 
 
+#: where a module keeps bulk tables only its FHIR mapping rules read (value-set members, drug
+#: tables): parsed by the mapper, never loaded into the knowledge base the rules and explanations use
+MAPPING_DATA_DIR = ("fhir", "data")
+
+
+def module_files(directory: Path) -> list[Path]:
+    """A module's Turtle files: every .ttl in its tree except the mapping-only tables (``fhir/data/``)."""
+    return [p for p in sorted(Path(directory).rglob("*.ttl")) if p.relative_to(directory).parts[:2] != MAPPING_DATA_DIR]
+
+
 def discover_modules(queries_dir: Path = QUERIES_DIR) -> list[Path]:
     """Every directory under queries/ that holds a module.ttl is a module."""
     return sorted(p.parent for p in queries_dir.glob("*/module.ttl"))
@@ -262,7 +272,7 @@ def load_knowledge_base(
     def inputs() -> list[Path]:
         files = [ontology_dir / "glr.ttl", *sorted((shapes_dir / "case").glob("*.ttl"))]
         for directory in directories:
-            files.extend(sorted(directory.rglob("*.ttl")))
+            files.extend(module_files(directory))
         return files
 
     return load_cached(
@@ -294,7 +304,7 @@ def _load_knowledge_base(*, modules: list[Path], ontology_dir: Path, shapes_dir:
             raise KnowledgeBaseError("a module directory needs a module.ttl.", source=str(directory))
         module_graph = Graph()
         parts: list[tuple[Path, Graph]] = []
-        for ttl in sorted(directory.rglob("*.ttl")):
+        for ttl in module_files(directory):
             parts.append((ttl, _parse_ttl(ttl, module_graph)))
         module_iris = list(module_graph.subjects(RDF.type, GLR.GuidelineModule))
         if len(module_iris) != 1:

@@ -17,6 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .. import ontology_tools as ot
+from ..knowledge import module_files
 from ..ontology_tools import Problem
 from ..vocab import GLR, RDF
 from .layout import KbLayout
@@ -136,7 +137,7 @@ def load_kb(layout: KbLayout, problems: list[Problem]) -> LoadedKb:
         knowledge.bind(prefix, ns, override=False)
     for directory in layout.modules:
         graph = Graph()
-        for ttl in sorted(directory.rglob("*.ttl")):
+        for ttl in module_files(directory):
             part = parse_turtle(ttl, problems, "load")
             if part is None:
                 continue
