@@ -28,20 +28,35 @@ def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
 
     config, kb = state["config"], state["kb"]
     outcomes: list[Outcome | None] = [None] * len(items)
-    ready: list[tuple[int, Any]] = []
+    prepared_cases: list[tuple[int, Any]] = []
     for index, item in enumerate(items):
         if item.error is not None:
             outcomes[index] = _error(item.source, InputError(item.error, source=item.source))
             continue
         try:
-            prepared = prepare_case(
-                _case_input(item, config),
-                kb=kb,
-                as_of=config.as_of,
-                max_bytes=config.max_bytes,
-                source=item.source,
-                validator=state["validator"],
+            prepared_cases.append(
+                (
+                    index,
+                    prepare_case(
+                        _case_input(item, config),
+                        kb=kb,
+                        as_of=config.as_of,
+                        max_bytes=config.max_bytes,
+                        source=item.source,
+                        validator=state["validator"],
+                    ),
+                )
             )
+        except BaseException as exc:  # noqa: BLE001 - one bad case must not stop the batch
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            outcomes[index] = _error(item.source, exc)
+    ready: list[tuple[int, Any]] = []
+    for index, prepared in prepared_cases:
+        item = items[index]
+        if outcomes[index] is not None:
+            continue
+        try:
             if not prepared.report.conforms:
                 outcomes[index] = _invalid_outcome(item, prepared.report.to_json())
                 continue
@@ -78,3 +93,4 @@ def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
                     raise
                 outcomes[index] = _error(item.source, exc)
     return [o for o in outcomes if o is not None]
+

@@ -294,6 +294,8 @@ def _strip_graph(node: Any, graph_var: Variable) -> Any:
         name = getattr(node, "name", None)
         if name == "Graph" and node.get("term") == graph_var:
             return _strip_graph(node["p"], graph_var)
+        if name == "Extend" and node.get("var") == graph_var:  # rdflib's ?g := SAMPLE(?g) after GROUP BY ?g
+            return _strip_graph(node["p"], graph_var)
         copy = type(node)(name) if name is not None else {}
         for key, value in node.items():
             if key == "_vars":
@@ -313,9 +315,11 @@ def _strip_graph(node: Any, graph_var: Variable) -> Any:
     return node
 
 
-def _same_algebra(a: Any, b: Any, bnodes: dict[BNode, BNode]) -> bool:
+def _same_algebra(a: Any, b: Any, bnodes: dict[Any, Any]) -> bool:
     if isinstance(a, BNode) and isinstance(b, BNode):
         return bnodes.setdefault(a, b) == b
+    if isinstance(a, Variable) and isinstance(b, Variable) and str(a).startswith("__agg_") and str(b).startswith("__agg_"):
+        return bnodes.setdefault(a, b) == b  # rdflib numbers its aggregate variables in parse order
     if isinstance(a, dict) and isinstance(b, dict):
         if getattr(a, "name", None) != getattr(b, "name", None) or set(a) != set(b):
             return False
