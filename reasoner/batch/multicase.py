@@ -133,14 +133,11 @@ class MultiCaseRules:
         if len(live) == 1:
             return {live[0]: self._one_as_written(store, rule, state, live[0])}
         by_name = {state[i].graph_name.value: i for i in live}
+        names = [state[i].graph_name for i in live]
         try:
-            rows = _limited(
-                lambda: [
-                    [s[v] for v in (rewrite.graph_variable, *rewrite.variables)]
-                    for s in store.query(rewrite.query, named_graphs=[state[i].graph_name for i in live])  # type: ignore[arg-type, union-attr]
-                ],
-                rule,
-            )
+            # list() inside: the solutions iterator must be created, consumed and dropped on one thread
+            solutions = _limited(lambda: list(store.query(rewrite.query, named_graphs=names)), rule)  # type: ignore[arg-type]
+            rows = [[s[v] for v in (rewrite.graph_variable, *rewrite.variables)] for s in solutions]
         except QueryTimeout:
             half = len(live) // 2
             return {**self._bisect(store, rule, rewrite, state, live[:half]), **self._bisect(store, rule, rewrite, state, live[half:])}
