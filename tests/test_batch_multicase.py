@@ -131,3 +131,28 @@ def test_strings_comments_and_iris_that_look_like_syntax_are_not_rewritten() -> 
     rewrite = rewrite_rule(text)
     assert rewrite.query is not None, rewrite.reason
     assert '"} GRAPH { SELECT"' in rewrite.query
+
+
+def test_a_fallback_is_said_and_answers_like_the_per_case_path(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A rule the loader cannot rewrite (here: LIMIT in a sub-select) runs as written, case by case."""
+    module = tmp_path / "kb"
+    shutil.copytree(ROOT / "tests" / "hostile" / "kb-template", module)
+    (module / "rules" / "hostile.rq").write_text(
+        """PREFIX glr: <https://w3id.org/glr/ontology#>
+PREFIX hx:  <https://w3id.org/glr/kb/hostile-test#>
+CONSTRUCT { ?result a glr:Recommendation ; glr:ofKind hx:hostile ; glr:forCase ?case . }
+WHERE {
+  { SELECT ?case WHERE { ?case a glr:Case } LIMIT 1 }
+  BIND (IRI(CONCAT(STR(?case), "/recommendation/hostile")) AS ?result)
+}
+""",
+        encoding="utf-8",
+    )
+    cases = tmp_path / "cases"
+    _synthetic().write_directory(6, cases, seed=3)
+    with caplog.at_level("WARNING", logger="reasoner.batch.multicase"):
+        per_case = _run(cases, tmp_path, "per-case", cases_per_store=1, kb_dirs=(str(module),))
+        multi = _run(cases, tmp_path, "multi", kb_dirs=(str(module),))
+    assert "rule 'hostile' is answered case by case" in caplog.text and "LIMIT" in caplog.text
+    _assert_same(per_case, multi)
+    assert multi[0].count(b'"id": "hostile"') == 6

@@ -42,11 +42,7 @@ from ..limits import QueryTimeout, query_time_limit, run_with_time_limit
 from ..vocab import GLR, PROV
 from .rewrite import Rewrite, membership_update, rewrite_rule
 
-__all__ = ["MultiCaseRules", "DEFAULT_CASES_PER_STORE"]
-
-#: Cases per store. Measured (docs/performance.md): 25 is where the per-case
-#: rule time stops falling; larger stores only lengthen the time to the first record.
-DEFAULT_CASES_PER_STORE = 25
+__all__ = ["MultiCaseRules"]
 
 _LOG = logging.getLogger(__name__)
 Triple = tuple[Node, Node, Node]
@@ -83,7 +79,7 @@ class MultiCaseRules:
         self._membership = membership_update(self.member_classes) if self.member_classes else None
         for rule_id, rw in self.rewrites.items():
             if rw.query is None:
-                _LOG.info("rule '%s' is answered case by case in batches: %s", rule_id, rw.reason)
+                _LOG.warning("rule '%s' is answered case by case in batches (slower, same answers): %s", rule_id, rw.reason)
 
     def fallbacks(self) -> dict[str, str]:
         """Rules answered case by case, and why."""
@@ -142,7 +138,7 @@ class MultiCaseRules:
             half = len(live) // 2
             return {**self._bisect(store, rule, rewrite, state, live[:half]), **self._bisect(store, rule, rewrite, state, live[half:])}
         except (SyntaxError, OSError, ValueError) as exc:  # the rewrite does not run here: ask case by case
-            _LOG.info("rule '%s' is answered case by case: its batch form failed (%s)", rule.rule_id, exc)
+            _LOG.warning("rule '%s' is answered case by case: its batch form failed (%s)", rule.rule_id, exc)
             return {i: self._one_as_written(store, rule, state, i) for i in live}
         grouped: dict[int, list[dict[str, Node]]] = {i: [] for i in live}
         for row in rows:

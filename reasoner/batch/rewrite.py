@@ -373,6 +373,8 @@ def rewrite_rule(text: str, *, membership: bool = True) -> Rewrite:
         checked = _check(graph_text, original)
     except _Refused as exc:
         return Rewrite(None, reason=str(exc))
+    except IndexError:  # the text ended where more syntax was expected
+        return Rewrite(None, reason="the query's structure could not be followed to its end")
     if checked is not None:
         return Rewrite(None, reason=checked)
     result = Rewrite(graph_text, template=template, variables=variables, graph_variable=graph_name)  # type: ignore[arg-type]

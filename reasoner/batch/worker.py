@@ -30,7 +30,8 @@ class BatchConfig:
     derivations: bool = False
     deny_network: bool = False
     validator: str = "pyshacl"  # or "pyrudof": see reasoner/batch/rudof.py
-    #: cases per Oxigraph store (reasoner/batch/multicase.py); 1 = the per-case path. rdflib is always per case.
+    #: cases per Oxigraph store (reasoner/batch/multicase.py); 1 = the per-case path. rdflib is always
+    #: per case. 25: measured, the rule time per case stops falling there (docs/performance.md).
     cases_per_store: int = 25
 
     @property
