@@ -117,15 +117,16 @@ def _run_with_alarm(fn: Callable[[], T], seconds: float, what: str) -> T:
     if _alarm_active:  # nested: the outer limit already covers this call
         return fn()
     previous = signal.signal(signal.SIGALRM, _on_alarm)
-    _alarm_active = True
-    # Re-fire every 50 ms after expiry in case timed code swallows the first one.
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
     try:
         try:
+            _alarm_active = True
+            # Re-fire every 50 ms after expiry in case timed code swallows the first one.
+            # Armed inside the try: a very short limit may expire before fn even starts.
+            signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
             return fn()
         finally:
             _disarm(previous)
-    except _Expired:  # raised in fn, or between fn returning and the disarming
+    except _Expired:  # raised in fn, or anywhere between arming and disarming
         raise QueryTimeout(what, seconds) from None
 
 
