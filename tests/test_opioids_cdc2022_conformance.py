@@ -198,3 +198,16 @@ def test_end_of_life_example_is_silent_once_the_condition_is_verified(kb, tmp_pa
                 resource["verificationStatus"] = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]}
 
     assert agrees(run_case(kb, case, data=_amended(case, tmp_path, verify)))
+
+
+def test_rec02_example_agrees_once_lastupdated_is_an_instant(kb, tmp_path) -> None:
+    """rec-02-in-careplan-revisited differs only by its CarePlan's meta.lastUpdated, a date where R4 wants an instant."""
+    case = next(c for c in CASES if c["case"] == "rec-02-in-careplan-revisited")
+    assert run_case(kb, case)["rejected"].startswith("400: ")
+
+    def instant(body: dict) -> None:
+        for resource in _resources(body):
+            if resource["resourceType"] == "CarePlan":
+                resource["meta"]["lastUpdated"] += "T00:00:00Z"
+
+    assert agrees(run_case(kb, case, data=_amended(case, tmp_path, instant)))
