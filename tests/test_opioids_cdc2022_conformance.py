@@ -211,3 +211,22 @@ def test_rec02_example_agrees_once_lastupdated_is_an_instant(kb, tmp_path) -> No
                 resource["meta"]["lastUpdated"] += "T00:00:00Z"
 
     assert agrees(run_case(kb, case, data=_amended(case, tmp_path, instant)))
+
+
+def test_post_fusion_module_is_silent_on_every_accepted_example(kb) -> None:
+    """The post-fusion module does not apply to the guide's opioid-only patients: its services give no clinical card for any of them.
+
+    (Its only card is the service's notice of the prefetch it did not receive, which the requests, written for another service, lack.)
+    """
+    heard = 0
+    for case in CASES:
+        if not runnable(case):
+            continue
+        body = json.loads((DATA / case["request"]).read_text(encoding="utf-8"))
+        app = create_app(kb, today=lambda: _data_day(body), engine="oxigraph")
+        response = _post(app, f"/cds-services/glr-postfusion-{case['hook']}", body)
+        if response.status_code == 200:
+            heard += 1
+            clinical = [c for c in response.json()["cards"] if not c["summary"].startswith("Not available to this service")]
+            assert clinical == [], case["case"]
+    assert heard == 36
