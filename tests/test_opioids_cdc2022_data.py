@@ -20,14 +20,17 @@ OC = "https://w3id.org/glr/kb/opioids-cdc2022#"
 
 
 @pytest.mark.parametrize("original", sorted((DATA / "original" / "requests").glob("*.json")), ids=lambda p: p.name)
-def test_repaired_request_differs_by_one_closing_brace(original: Path) -> None:
+def test_repaired_request_differs_only_by_stray_closing_braces(original: Path) -> None:
+    """Most requests lose one stray `}`; five need two (tests/data/opioid-cds-r4/README.md); nothing else changes."""
     before = original.read_text(encoding="utf-8")
     after = (DATA / "requests" / original.name).read_text(encoding="utf-8")
-    if before == after:
-        return
-    assert len(before) == len(after) + 1
-    cut = next(i for i, (a, b) in enumerate(zip(before, after)) if a != b)
-    assert before[cut] == "}" and before[:cut] + before[cut + 1:] == after
+    removed, i = [], 0
+    for ch in before:
+        if i < len(after) and after[i] == ch:
+            i += 1
+        else:
+            removed.append(ch)
+    assert i == len(after) and set(removed) <= {"}"} and len(removed) <= 2, original.name
 
 
 def test_value_sets_and_factors_name_their_source() -> None:
