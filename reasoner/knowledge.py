@@ -21,6 +21,8 @@ from .timeline import ElapsedProperties, elapsed_properties
 from .vocab import GLR, GLR_ONTOLOGY_IRI, OWL, RDF, RDFS
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from .priorities import PriorityScale
 
 __all__ = ["Rule", "Module", "KnowledgeBase", "load_knowledge_base", "discover_modules", "module_files", "MAPPING_DATA_DIR", "RESULT_SEGMENTS"]
@@ -32,6 +34,7 @@ RESULT_SEGMENTS: dict[URIRef, str] = {
     GLR.Caution: "caution",
     GLR.InformationNeed: "information-need",
     GLR.Assessment: "assessment",
+    GLR.Interaction: "interaction",
 }
 
 
@@ -125,11 +128,27 @@ class KnowledgeBase:
             found, predicates = load_footprint(texts)
             if not found:
                 if not compute:
-                    return self.ontology
+                    return self.ontology + self.rule_readable_knowledge(None)
                 predicates = rules_predicates(_parsed_or_none(text) for text in texts)
                 store_footprint(texts, predicates)
-            self._rule_ontology = ontology_subset(self.ontology, predicates)
+            self._rule_ontology = ontology_subset(self.ontology, predicates) + self.rule_readable_knowledge(predicates)
         return self._rule_ontology
+
+    def rule_readable_knowledge(self, predicates: Iterable[str] | None) -> Graph:
+        """Module statements rules may read: those whose property the ontology marks ``glr:readByRules``.
+
+        Why: the interactions stage reads which care action each catalogue entry is about and
+        the sourced effects of those actions; every other module statement stays out of the
+        rule stores, so no existing rule can see more than before. ``predicates`` (the rules'
+        footprint) narrows it further; None keeps every readable property.
+        """
+        readable = {p for p in self.ontology.subjects(GLR.readByRules, None) if isinstance(p, URIRef)}
+        if predicates is not None:
+            readable &= {URIRef(p) for p in predicates}
+        found = Graph()
+        for prop in sorted(readable):
+            found += self.knowledge.triples((None, prop, None))
+        return found
 
     @property
     def version(self) -> str:
