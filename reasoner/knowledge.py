@@ -21,8 +21,6 @@ from .timeline import ElapsedProperties, elapsed_properties
 from .vocab import GLR, GLR_ONTOLOGY_IRI, OWL, RDF, RDFS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from .priorities import PriorityScale
 
 __all__ = ["Rule", "Module", "KnowledgeBase", "load_knowledge_base", "discover_modules", "module_files", "MAPPING_DATA_DIR", "RESULT_SEGMENTS"]
@@ -128,26 +126,33 @@ class KnowledgeBase:
             found, predicates = load_footprint(texts)
             if not found:
                 if not compute:
-                    return self.ontology + self.rule_readable_knowledge(None)
+                    return self.ontology
                 predicates = rules_predicates(_parsed_or_none(text) for text in texts)
                 store_footprint(texts, predicates)
-            self._rule_ontology = ontology_subset(self.ontology, predicates) + self.rule_readable_knowledge(predicates)
+            self._rule_ontology = ontology_subset(self.ontology, predicates)
         return self._rule_ontology
 
-    def rule_readable_knowledge(self, predicates: Iterable[str] | None) -> Graph:
-        """Module statements rules may read: those whose property the ontology marks ``glr:readByRules``.
+    def rule_inputs(self, *, compute: bool = True) -> Graph:
+        """Everything a rule engine loads beside each case: the ontology footprint and the module statements rules may read."""
+        return self.ontology_for_rules(compute=compute) + self.rule_readable_knowledge()
+
+    def rule_readable_knowledge(self) -> Graph:
+        """Module statements rules may read, as the ontology marks them with ``glr:readByRules``.
 
         Why: the interactions stage reads which care action each catalogue entry is about and
-        the sourced effects of those actions; every other module statement stays out of the
-        rule stores, so no existing rule can see more than before. ``predicates`` (the rules'
-        footprint) narrows it further; None keeps every readable property.
+        the sourced effects of actions; every other module statement stays out of the rule
+        stores, so no module rule sees more than before. A subject is read when it has a
+        statement whose property is marked ``true`` (e.g. glr:aboutCareAction); then its
+        statements with properties marked ``"alongside"`` (e.g. glr:catalogueId) come too.
         """
-        readable = {p for p in self.ontology.subjects(GLR.readByRules, None) if isinstance(p, URIRef)}
-        if predicates is not None:
-            readable &= {URIRef(p) for p in predicates}
+        marks = {p: str(v) for p, v in self.ontology.subject_objects(GLR.readByRules) if isinstance(p, URIRef)}
+        anchors = sorted(p for p, v in marks.items() if v == "true")
+        subjects = {s for p in anchors for s in self.knowledge.subjects(p, None)}
         found = Graph()
-        for prop in sorted(readable):
-            found += self.knowledge.triples((None, prop, None))
+        for s in subjects:
+            for p, o in self.knowledge.predicate_objects(s):
+                if p in marks:
+                    found.add((s, p, o))
         return found
 
     @property
