@@ -220,3 +220,39 @@ def test_engines_give_the_same_interactions(engine: str) -> None:
     a = recommend(graph, kb=kb, engine=engine).to_json()["interactions"]
     b = recommend(graph, kb=kb, engine=other).to_json()["interactions"]
     assert a == b and {x["kind"] for x in a} == {"contradiction", "repeated-action", "alternative-actions", "compounding-harm"}
+
+
+# --------------------------------------------------------------------------
+# the knowledge-base gate knows the interaction result and accepts any positive stage
+
+
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    for part in ("ontology", "shapes", "queries"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    return tmp_path
+
+
+def test_gate_warns_when_an_interaction_rule_builds_another_iri(kb_copy: Path) -> None:
+    from reasoner.kbcheck import run_check
+
+    rq = kb_copy / "queries" / "interactions" / "rules" / "contradiction.rq"
+    rq.write_text(rq.read_text(encoding="utf-8").replace('"/interaction/contradiction/"', '"/interaction/clash/"'), encoding="utf-8")
+    result = run_check("rules", kb_copy)
+    assert any("never builds a result IRI ending in '/interaction/contradiction'" in p.message for p in result.problems), result.problems
+
+
+@pytest.mark.parametrize(("stage", "accepted"), [("5", True), ("0", False)])
+def test_the_stage_is_data_any_positive_integer(kb_copy: Path, stage: str, accepted: bool) -> None:
+    from reasoner.kbcheck import run_check
+
+    meta = kb_copy / "queries" / "interactions" / "rules" / "compounding-harm.ttl"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("glr:stage 4 ;", f"glr:stage {stage} ;"), encoding="utf-8")
+    result = run_check("knowledge-base shapes (SHACL)", kb_copy)
+    assert (not result.errors) is accepted, [p.message for p in result.errors]
+    if accepted:
+        kb = load_knowledge_base(modules=sorted(p.parent for p in (kb_copy / "queries").glob("*/module.ttl")),
+                                 ontology_dir=kb_copy / "ontology", shapes_dir=kb_copy / "shapes")
+        assert kb.stages() == [1, 2, 3, 4, 5]
