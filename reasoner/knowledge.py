@@ -32,6 +32,7 @@ RESULT_SEGMENTS: dict[URIRef, str] = {
     GLR.Caution: "caution",
     GLR.InformationNeed: "information-need",
     GLR.Assessment: "assessment",
+    GLR.Interaction: "interaction",
 }
 
 
@@ -130,6 +131,29 @@ class KnowledgeBase:
                 store_footprint(texts, predicates)
             self._rule_ontology = ontology_subset(self.ontology, predicates)
         return self._rule_ontology
+
+    def rule_inputs(self, *, compute: bool = True) -> Graph:
+        """Everything a rule engine loads beside each case: the ontology footprint and the module statements rules may read."""
+        return self.ontology_for_rules(compute=compute) + self.rule_readable_knowledge()
+
+    def rule_readable_knowledge(self) -> Graph:
+        """Module statements rules may read, as the ontology marks them with ``glr:readByRules``.
+
+        Why: the interactions stage reads which care action each catalogue entry is about and
+        the sourced effects of actions; every other module statement stays out of the rule
+        stores, so no module rule sees more than before. A subject is read when it has a
+        statement whose property is marked ``true`` (e.g. glr:aboutCareAction); then its
+        statements with properties marked ``"alongside"`` (e.g. glr:catalogueId) come too.
+        """
+        marks = {p: str(v) for p, v in self.ontology.subject_objects(GLR.readByRules) if isinstance(p, URIRef)}
+        anchors = sorted(p for p, v in marks.items() if v == "true")
+        subjects = {s for p in anchors for s in self.knowledge.subjects(p, None)}
+        found = Graph()
+        for s in subjects:
+            for p, o in self.knowledge.predicate_objects(s):
+                if p in marks:
+                    found.add((s, p, o))
+        return found
 
     @property
     def version(self) -> str:

@@ -44,7 +44,7 @@ def _engine(kb: KnowledgeBase, name: str) -> RuleEngine:
     if key not in _ENGINES:
         # rdflib parses every rule anyway, so it can afford to work out the footprint;
         # Oxigraph uses it when it is already known (batch workers compute it up front).
-        _ENGINES[key] = get_engine(name, ontology=kb.ontology_for_rules(compute=name == "rdflib"))
+        _ENGINES[key] = get_engine(name, ontology=kb.rule_inputs(compute=name == "rdflib"))
     return _ENGINES[key]
 
 

@@ -294,7 +294,7 @@ def _recommend_in_store(
             f"the case graph <{graph_name}> has blank nodes; running the rules in the store needs an IRI for every "
             "node (a blank node cannot be named across requests). Give the nodes IRIs, or run the rules locally.",
         )
-    store_engine = StoreRuleEngine(endpoint_url, update_endpoint, ontology=kb.ontology, case_graph=graph_name, fetched=fetched, timeout=timeout)
+    store_engine = StoreRuleEngine(endpoint_url, update_endpoint, ontology=kb.ontology + kb.rule_readable_knowledge(), case_graph=graph_name, fetched=fetched, timeout=timeout)
     try:
         return recommend(fetched, kb=kb, as_of=as_of, engine=store_engine, source=source)
     finally:

@@ -9,7 +9,7 @@ can never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
@@ -20,6 +20,9 @@ from .timeline import AsOf
 from .unconsidered import UnconsideredFinding, unconsidered_findings
 from .validation import ValidationReport
 from .vocab import GLR, PROV, RDF, RDFS
+
+if TYPE_CHECKING:
+    from .interactions import Interaction
 
 __all__ = [
     "Premise",
@@ -245,6 +248,7 @@ class RecommendationResult:
     assessments: tuple[Assessment, ...] = ()
     unconsidered_findings: tuple[UnconsideredFinding, ...] = ()
     source_status: tuple[SourceStatus, ...] = ()
+    interactions: tuple[Interaction, ...] = ()  # pairs of the results above that interact (issue 16)
     case_graph: Graph = field(default_factory=Graph, repr=False)
     derivation_graph: Graph = field(default_factory=Graph, repr=False)
     timings: dict[str, float] = field(default_factory=dict, repr=False)
@@ -271,6 +275,7 @@ class RecommendationResult:
             "assessments": [r.to_json() for r in self.assessments],
             "unconsidered_findings": [f.to_json() for f in self.unconsidered_findings],
             "source_status": [s.to_json() for s in self.source_status],
+            "interactions": [i.to_json() for i in self.interactions],
         }
 
 
@@ -531,13 +536,18 @@ def explain(
     raised: set[Node] = {kind for kind in map(kind_of, need_nodes) if kind is not None}
     rec_nodes = ex.of_type(GLR.Recommendation)
     ranked = [ex.recommendation(r, raised) for r in rec_nodes]
+    sides: dict[Node, tuple[str, Any]] = {node: ("recommendation", rec) for (rec, _), node in zip(ranked, rec_nodes)}
     keys = {rec.id: _list_key(kb, kind_of(node), rec.id) for (rec, _), node in zip(ranked, rec_nodes)}
     ranked.sort(key=lambda pair: (-pair[1].rank, keys[pair[0].id]))
     recs = _with_deferrals(ranked, kb)
     not_nodes = ex.of_type(GLR.NotRecommended)
-    nots = ordered([NotRecommended(**ex.common(r, GLR.NotRecommended), reasons=ex.reasons(r)) for r in not_nodes], not_nodes)
+    not_items = [NotRecommended(**ex.common(r, GLR.NotRecommended), reasons=ex.reasons(r)) for r in not_nodes]
+    nots = ordered(not_items, not_nodes)
     caution_nodes = ex.of_type(GLR.Caution)
-    cautions = ordered([Caution(**ex.common(r, GLR.Caution), text=kb.text(kind_of(r)) or "") for r in caution_nodes], caution_nodes)
+    caution_items = [Caution(**ex.common(r, GLR.Caution), text=kb.text(kind_of(r)) or "") for r in caution_nodes]
+    cautions = ordered(caution_items, caution_nodes)
+    sides.update({node: ("not-recommended", item) for item, node in zip(not_items, not_nodes)})
+    sides.update({node: ("caution", item) for item, node in zip(caution_items, caution_nodes)})
     needs = []
     for r in need_nodes:
         affected = sorted(kb.knowledge.objects(kind_of(r), GLR.affects), key=kb.catalogue_id)
@@ -551,6 +561,9 @@ def explain(
     needs = ordered(needs, need_nodes)
     assessment_nodes = ex.of_type(GLR.Assessment)
     assessments = ordered([Assessment(**ex.common(r, GLR.Assessment)) for r in assessment_nodes], assessment_nodes)
+    from .interactions import build_interactions
+
+    interactions = build_interactions(kb, derived, sides, evidence=ex.evidence, label=ex.label, rules_of=ex.rules_of)
     return RecommendationResult(
         case=case,
         source=source,
@@ -565,6 +578,7 @@ def explain(
         assessments=tuple(assessments),
         unconsidered_findings=unconsidered_findings(kb, case_graph),
         source_status=tuple(SourceStatus(source=name, status=status) for name, status in sorted(ex.sources_cited.items())),
+        interactions=interactions,
         case_graph=case_graph,
         derivation_graph=derived,
     )

@@ -7,6 +7,8 @@ not-indicated results and cautions become notes, and a Provenance names
 the rules, the knowledge-base version and every FHIR resource (or case
 node) the premises rest on. Output is deterministic: the same result gives
 the same bytes (uuids from content, ``recorded`` = the as-of date).
+Each interaction between two results becomes a DetectedIssue (issue 16),
+naming both sides and every evidence statement behind it.
 """
 
 from __future__ import annotations
@@ -55,6 +57,35 @@ def _sources(result: RecommendationResult) -> list[dict[str, Any]]:
                         what["display"] = str(label)
                     seen.setdefault(src, {"role": "source", "what": what})
     return [seen[k] for k in sorted(seen)]
+
+
+#: interaction kind → DetectedIssue.severity (high | moderate | low)
+_SEVERITY = {"contradiction": "high", "compounding-harm": "high", "repeated-action": "low", "alternative-actions": "low"}
+INTERACTION_SYSTEM = "https://w3id.org/glr/fhir/CodeSystem/interaction-kind"
+
+
+def _detected_issues(result: RecommendationResult, seed: str, patient: dict[str, Any] | None) -> list[tuple[str, dict[str, Any]]]:
+    """(fullUrl, DetectedIssue) per interaction: its kind, both sides, the case facts and the evidence."""
+    out = []
+    for x in result.interactions:
+        url = _urn(seed, "DetectedIssue", x.id)
+        reasons = " ".join(f"{s.label} ({s.module}): {s.text}" for s in x.sides)
+        issue: dict[str, Any] = {
+            "resourceType": "DetectedIssue",
+            "id": url.rsplit(":", 1)[-1],
+            "status": "preliminary",
+            "code": {"coding": [{"system": INTERACTION_SYSTEM, "code": x.kind, "display": x.label}], "text": x.label},
+            "severity": _SEVERITY.get(x.kind, "moderate"),
+            "identifiedDateTime": f"{result.as_of.date.isoformat()}T00:00:00Z",
+            "implicated": [{"identifier": {"system": "https://w3id.org/glr/catalogue-id", "value": s.id}, "display": f"{s.label} ({s.module})"} for s in x.sides],
+            "detail": f"{x.text} {reasons}",
+            "evidence": [{"detail": [{"display": _artifact(e)["display"]}]} for e in x.evidence]
+            + [{"detail": [{"display": p.text}]} for p in x.premises],
+        }
+        if patient:
+            issue["patient"] = patient
+        out.append((url, issue))
+    return out
 
 
 def plan_bundle(result: RecommendationResult) -> dict[str, Any]:
@@ -109,7 +140,8 @@ def plan_bundle(result: RecommendationResult) -> dict[str, Any]:
         "resourceType": "Bundle",
         "type": "collection",
         "timestamp": f"{result.as_of.date.isoformat()}T00:00:00Z",
-        "entry": [{"fullUrl": rg_url, "resource": request_group}, {"fullUrl": prov_url, "resource": provenance}],
+        "entry": [{"fullUrl": rg_url, "resource": request_group}, {"fullUrl": prov_url, "resource": provenance}]
+        + [{"fullUrl": url, "resource": issue} for url, issue in _detected_issues(result, seed, patient)],
     }
 
 

@@ -55,13 +55,13 @@ def _evidence_md(evidence: Iterable[Evidence]) -> list[str]:
     return lines
 
 
-def _detail(text: str | None, premises, evidence, notes: Iterable[str] = (), reasons: Iterable[str] = (), missing: Iterable[str] = ()) -> str:
+def _detail(text: str | None, premises, evidence, notes: Iterable[str] = (), reasons: Iterable[str] = (), missing: Iterable[str] = (), reasons_heading: str = "Why not now") -> str:
     out: list[str] = []
     if text:
         out += [text, ""]
     reasons = list(reasons)
     if reasons:
-        out += ["**Why not now:**", *[f"- {r}" for r in reasons], ""]
+        out += [f"**{reasons_heading}:**", *[f"- {r}" for r in reasons], ""]
     premises = list(premises)
     if premises:
         out += ["**Because (from this patient's record):**", *_premises_md(premises), ""]
@@ -184,4 +184,19 @@ def order_cards(
                 "links": _links(base_url, cid),
                 **({"overrideReasons": [dict(x) for x in OVERRIDE_REASONS]} if INDICATOR.get(r.priority, "info") != "info" else {}),
             }))
+    for x in result.interactions:  # the ordered action takes part in an interaction: warn, with both sides (issue 16)
+        if not set(x.between) & set(catalogue_ids):
+            continue
+        cid = card_uuid(service, result.case, order_ref, x.id, version)
+        others = "; ".join(f"{s.label} ({s.module})" for s in x.sides if s.id not in catalogue_ids) or "another item of this plan"
+        reasons = [f"{s.label} ({s.module}): {s.text}" for s in x.sides]
+        cards.append((x.id, {
+            "uuid": cid,
+            "summary": _summary(f"{order_label}: {x.label.lower()} with {others}"),
+            "indicator": "warning",
+            "detail": _detail(x.text, x.premises, x.evidence, reasons=reasons, missing=missing, reasons_heading="Both sides"),
+            "source": _source(version, module_label),
+            "links": _links(base_url, cid),
+            "overrideReasons": [dict(r) for r in OVERRIDE_REASONS],
+        }))
     return cards

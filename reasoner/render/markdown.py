@@ -93,7 +93,45 @@ def _recommendation(number: int, r: Recommendation, result: RecommendationResult
         lines.append("Waits for: " + "; ".join(labels.get(i, i) for i in r.deferred_by))
     lines += _details(r.premises, r.evidence, r.criteria, r.notes, (assessments.get(a, a) for a in r.assessments))
     lines.append(_detail_ids(r.id, r.rules or (r.rule,), r.evidence, _shown_module(r, result)))
+    lines += _interactions("recommendation", r.id, result)
     return _item(f"{number}.", f"**{r.label}** — priority: {r.priority}", lines)
+
+
+def _anchor(result: RecommendationResult) -> dict[str, tuple[str, str]]:
+    """Each interaction's anchor: the side shown first in the plan (the item it affects most), as (list, id)."""
+    plan = [("recommendation", r.id) for r in result.recommendations if not r.deferred_by]
+    plan += [("recommendation", r.id) for r in result.recommendations if r.deferred_by]
+    plan += [("not-recommended", r.id) for r in result.not_recommended] + [("caution", c.id) for c in result.cautions]
+    place = {key: i for i, key in enumerate(plan)}
+    anchors = {}
+    for x in result.interactions:
+        sides = [(s.result, s.id) for s in x.sides]
+        anchors[x.id] = min(sides, key=lambda key: place.get(key, len(place)))
+    return anchors
+
+
+def _interactions(kind: str, item_id: str, result: RecommendationResult) -> list[str]:
+    """Under the item an interaction affects most: the whole interaction, both sides' reasons and evidence, once.
+
+    Under its other side: one line pointing back, so a repeated action is shown once.
+    """
+    lines: list[str] = []
+    anchors = _anchor(result)
+    for x in result.interactions:
+        mine = next((s for s in x.sides if (s.result, s.id) == (kind, item_id)), None)
+        if mine is None:
+            continue
+        other = next(s for s in x.sides if s is not mine)
+        if anchors[x.id] != (kind, item_id):
+            lines.append(f"⚠ Interaction ({x.label.lower()}) with **{other.label}**: shown there, with both reasons")
+            continue
+        through = "; ".join([*x.through_actions, *x.through_effects])
+        lines.append(f"⚠ Interaction — {x.label} with **{other.label}**" + (f" (through: {through})" if through else "") + f": {_sentence(x.text)}")
+        lines += [f"Reason ({s.module or 'unnamed module'}, {s.label}): {_sentence(s.text)}" for s in x.sides]
+        lines += [_evidence_line(e) for e in x.evidence if e.role == "supports"]
+        lines += [_evidence_line(e) for e in x.evidence if e.role != "supports"]
+        lines.append(f"Detail: interaction {x.id} · rule {x.rule} · between {' and '.join(x.between)}")
+    return lines
 
 
 def _modules(result: RecommendationResult) -> dict[str, list[str]]:
@@ -157,6 +195,7 @@ def render_markdown(result: RecommendationResult) -> str:
             lines = [f"{reason.text}: {reason.state}" for reason in no.reasons]
             lines += _details(no.premises, no.evidence, no.criteria)
             lines.append(_detail_ids(no.id, (no.rule,), no.evidence, _shown_module(no, result)))
+            lines += _interactions("not-recommended", no.id, result)
             out += _item("-", f"**{no.label}** is not indicated:", lines)
         out.append("")
     if result.cautions:
@@ -164,6 +203,7 @@ def render_markdown(result: RecommendationResult) -> str:
         for c in result.cautions:
             lines = _details(c.premises, c.evidence, c.criteria)
             lines.append(_detail_ids(c.id, (c.rule,), c.evidence, _shown_module(c, result)))
+            lines += _interactions("caution", c.id, result)
             out += _item("-", f"**{c.label}**: {c.text}", lines)
         out.append("")
     if result.information_needs:
@@ -190,7 +230,7 @@ def render_markdown(result: RecommendationResult) -> str:
         out.append("")
     out += _by_module(result)
     groups = (result.recommendations, result.not_recommended, result.cautions, result.assessments)
-    sources = sorted({(e.source, e.source_note) for group in groups for item in group for e in item.evidence})
+    sources = sorted({(e.source, e.source_note) for group in (*groups, result.interactions) for item in group for e in item.evidence})
     if sources:
         out += ["## Sources", "", "Reference numbers above are the source document's own numbered references.", ""]
         out += [f"- {name}" + (f" — {note}" if note else "") for name, note in sources]

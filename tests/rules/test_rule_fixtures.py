@@ -8,13 +8,15 @@ its explanation must name (see tests/rules/README.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 from rdflib import BNode, Graph, Literal, Namespace
 from rdflib.term import Node
 
-from reasoner import RecommendationResult, recommend
+from reasoner import KnowledgeBase, RecommendationResult, load_knowledge_base, recommend
+from reasoner.knowledge import discover_modules
 from reasoner.engines import ENGINES
 from reasoner.vocab import RDF
 
@@ -26,7 +28,9 @@ LISTS = {
     "caution": "cautions",
     "information-need": "information_needs",
     "assessment": "assessments",
+    "interaction": "interactions",
 }
+ROOT = Path(__file__).parents[2]
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,8 @@ def split_fixture(path: Path) -> tuple[Graph, list[Expectation], str | None]:
     """Separate the case graph from its expectations."""
     full = Graph().parse(path, format="turtle")
     test_nodes: set[Node] = set()
-    for node in set(full.subjects(RDF.type, GLRT.Expectation)) | set(full.subjects(GLRT.runAsOf, None)):
+    directives = set(full.subjects(GLRT.runAsOf, None)) | set(full.subjects(GLRT.withModule, None))
+    for node in set(full.subjects(RDF.type, GLRT.Expectation)) | directives:
         _closure(full, node, test_nodes)
     case = Graph()
     for t in full:
@@ -86,6 +91,17 @@ def split_fixture(path: Path) -> tuple[Graph, list[Expectation], str | None]:
 FIXTURES = sorted(CASES.glob("*/*.ttl"))
 
 
+def extra_modules(path: Path) -> tuple[str, ...]:
+    """Test-only module directories (relative to the repository) a fixture runs with, beside the bundled ones."""
+    full = Graph().parse(path, format="turtle")
+    return tuple(sorted(str(o) for o in full.objects(None, GLRT.withModule)))
+
+
+@lru_cache(maxsize=4)
+def _kb_with(extra: tuple[str, ...]) -> KnowledgeBase:
+    return load_knowledge_base(modules=[*discover_modules(), *(ROOT / d for d in extra)])
+
+
 def _evidence_iri(item: dict) -> str:
     return item["id"]
 
@@ -104,7 +120,7 @@ def check(result: RecommendationResult, exp: Expectation, where: str) -> None:
     premises = {(p["subject"], p["property"]) for p in item.get("premises", [])}
     for premise in exp.premises:
         assert premise in premises, f"{where}: premise {premise} not among {sorted(premises)}"
-    if exp.result in ("recommendation", "caution"):
+    if exp.result in ("recommendation", "caution", "interaction"):
         assert item["premises"], f"{where}: premises must never be empty"
         assert item["evidence"], f"{where}: evidence must never be empty"
     evidence = {e["id"] for e in item.get("evidence", [])}
@@ -124,7 +140,8 @@ def check(result: RecommendationResult, exp: Expectation, where: str) -> None:
 def test_rule_fixture(fixture: Path, engine: str) -> None:
     case, expectations, as_of = split_fixture(fixture)
     assert expectations, f"{fixture}: a fixture must state at least one glrt:Expectation"
-    result = recommend(case, as_of=as_of, engine=engine)
+    extra = extra_modules(fixture)
+    result = recommend(case, as_of=as_of, engine=engine, kb=_kb_with(extra) if extra else None)
     assert result.validation.conforms, f"{fixture} must be a valid case:\n{result.validation.to_text()}"
     for exp in expectations:
         check(result, exp, f"{fixture.parent.name}/{fixture.name} [{engine}]")

@@ -20,6 +20,7 @@ _SEGMENTS = {
     GLR.Caution: "caution",
     GLR.InformationNeed: "information-need",
     GLR.Assessment: "assessment",
+    GLR.Interaction: "interaction",
 }
 #: result class -> the catalogue class its glr:produces must be
 _KIND_FOR_RESULT = {
@@ -28,6 +29,7 @@ _KIND_FOR_RESULT = {
     GLR.Caution: GLR.CautionKind,
     GLR.InformationNeed: GLR.InformationNeedKind,
     GLR.Assessment: GLR.AssessmentKind,
+    GLR.Interaction: GLR.InteractionKind,
 }
 
 
