@@ -64,7 +64,7 @@ class MultiCaseRules:
         from ..kbcache import prepare_query
 
         self.kb = kb
-        ontology = kb.ontology_for_rules()
+        ontology = kb.rule_inputs()
         self._ontology = [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in ontology]
         # Membership triples are safe only if no rule can read a triple of any predicate.
         queries = []
