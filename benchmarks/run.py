@@ -103,7 +103,7 @@ def floor(paths: list[Path], kb, engine: str, *, shacl_cases: int) -> dict[str, 
     import pyshacl
     from rdflib import Graph
 
-    from reasoner.timeline import elapsed_properties, normalise, resolve_as_of
+    from reasoner.pipeline.timeline import elapsed_properties, normalise, resolve_as_of
 
     props = elapsed_properties(kb.ontology)
     prepared = []
@@ -129,7 +129,7 @@ def floor(paths: list[Path], kb, engine: str, *, shacl_cases: int) -> dict[str, 
         t2 = time.perf_counter()
         if engine == "oxigraph":
             import pyoxigraph as ox
-            from reasoner.engines.oxigraph_engine import to_ox
+            from reasoner.pipeline.engines.oxigraph_engine import to_ox
 
             if not hasattr(floor, "_onto_quads"):  # converted once, as any direct user would
                 floor._onto_quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in kb.ontology_for_rules()]  # type: ignore[attr-defined]
@@ -169,8 +169,8 @@ def rudof_validation(paths: list[Path], kb, repeats: int = 1) -> tuple[float, in
         return None
     from rdflib import Graph
 
-    from reasoner.timeline import elapsed_properties, normalise, resolve_as_of
-    from reasoner.validation import validate_graph
+    from reasoner.pipeline.timeline import elapsed_properties, normalise, resolve_as_of
+    from reasoner.pipeline.validation import validate_graph
 
     props = elapsed_properties(kb.ontology)
     rudof = pyrudof.Rudof(pyrudof.RudofConfig())

@@ -44,13 +44,13 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, UsageError
-from .safety import DEFAULT_MAX_BYTES
+from ._runtime.safety import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from .knowledge import KnowledgeBase
-    from .results import RecommendationResult
+    from .kb.knowledge import KnowledgeBase
+    from .pipeline.results import RecommendationResult
 
 __all__ = [
     "RemoteStoreError",
@@ -142,7 +142,7 @@ def fetch_case_graph(
     """CONSTRUCT every triple of one named graph; parsed as safely as a case file."""
     from SPARQLWrapper import TURTLE
 
-    from .loading import parse_case_bytes
+    from .pipeline.loading import parse_case_bytes
 
     graph_iri = _iri(graph_iri, "graph IRI")
     wrapper = _wrapper(endpoint, timeout)
@@ -287,7 +287,7 @@ def _recommend_in_store(
     """recommend() with the rules evaluated by the store."""
     from rdflib import BNode
 
-    from .pipeline import recommend
+    from .pipeline.run import recommend
 
     if any(isinstance(term, BNode) for triple in fetched for term in triple):
         raise UsageError(
@@ -323,7 +323,7 @@ def recommend_remote(
     ``rules_in_store`` the store evaluates the rules (``engine`` is then
     used only for a case that does not conform).
     """
-    from .pipeline import default_knowledge_base, recommend
+    from .pipeline.run import default_knowledge_base, recommend
 
     if not graph_iri and not case_iri:
         raise UsageError("give the case's named graph (graph_iri / --graph) or its case IRI (case_iri / --case-iri).")
@@ -363,8 +363,8 @@ def add_remote_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_remote(args: argparse.Namespace) -> int:
     """`glr recommend --endpoint URL (--graph IRI | --case-iri IRI) [--update-endpoint URL]`."""
-    from .commands._common import knowledge_base_from_args
-    from .render import render
+    from .cli._common import knowledge_base_from_args
+    from .pipeline.render import render
 
     if not (getattr(args, "graph", None) or getattr(args, "case_iri", None)):
         raise UsageError("with --endpoint, give --graph IRI or --case-iri IRI.")

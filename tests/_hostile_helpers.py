@@ -19,7 +19,7 @@ SEED = ROOT / "examples" / "seed-case.ttl"
 # and reports every blocked attempt on stderr.
 _GUARDED = (
     "import sys, runpy\n"
-    "from reasoner import netguard\n"
+    "from reasoner._runtime import netguard\n"
     "netguard.install(report_to_stderr=True)\n"
     "sys.argv = ['glr', *sys.argv[1:]]\n"
     "runpy.run_module('reasoner.cli', run_name='__main__')\n"

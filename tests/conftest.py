@@ -82,6 +82,6 @@ def ontology():
 @pytest.fixture(scope="module")
 def shapes():
     """The case shapes (shapes/case/*.ttl)."""
-    from reasoner.validation import load_case_shapes
+    from reasoner.pipeline.validation import load_case_shapes
 
     return load_case_shapes()

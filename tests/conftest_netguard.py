@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from reasoner import netguard
+from reasoner._runtime import netguard
 
 
 @pytest.fixture(autouse=True)

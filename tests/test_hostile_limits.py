@@ -17,7 +17,7 @@ import pytest
 
 from _hostile_helpers import SEED, glr, hostile_kb
 from reasoner.errors import EXIT_RULE_FAILURE, RuleExecutionError
-from reasoner.limits import QueryTimeout, query_time_limit, run_steps_with_time_limit, run_with_time_limit
+from reasoner._runtime.limits import QueryTimeout, query_time_limit, run_steps_with_time_limit, run_with_time_limit
 
 
 def _spin() -> None:

@@ -24,8 +24,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from reasoner.loading import load_case
-from reasoner.validation import validate_graph
+from reasoner.pipeline.loading import load_case
+from reasoner.pipeline.validation import validate_graph
 from reasoner.vocab import SH
 
 from _rudof_helpers import rudof_report  # noqa: E402  (pyrudof is a test dependency: fail loudly, never skip)
@@ -93,7 +93,7 @@ def test_pyrudof_reports_the_same_results_as_pyshacl(path: Path, shapes: Graph, 
 
 
 def _knowledge_base_graph() -> tuple[Graph, Graph]:
-    from reasoner.kbcheck import resolve_layout
+    from reasoner.kb.check import resolve_layout
 
     layout = resolve_layout()
     data = Graph().parse(layout.ontology_dir / "glr.ttl", format="turtle")

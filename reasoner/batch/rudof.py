@@ -52,7 +52,7 @@ class RudofFirstValidator:
         return len(report) == 0
 
     def __call__(self, data: Any, *, shapes: Any, ontology: Any, source: str | None = None) -> Any:
-        from ..validation import ValidationReport, validate_graph
+        from ..pipeline.validation import ValidationReport, validate_graph
 
         try:
             clean = self.clean(data)
@@ -73,7 +73,7 @@ def using_validator(validator: Any) -> Iterator[None]:
     new code passes ``validator=`` (the batch worker does). Swaps the name
     the pipeline module calls, so it is not safe with concurrent callers.
     """
-    from .. import pipeline
+    from ..pipeline import run as pipeline
 
     if validator is None:
         yield

@@ -54,13 +54,13 @@ def init_worker(config: BatchConfig) -> None:
     # validation record already says what is wrong, so keep stderr to one line per problem.
     logging.getLogger("rdflib").setLevel(logging.ERROR)
     if config.deny_network:
-        from .. import netguard
+        from .._runtime import netguard
 
         netguard.install()
     from pathlib import Path
 
-    from ..knowledge import load_knowledge_base
-    from ..pipeline import _engine
+    from ..kb.knowledge import load_knowledge_base
+    from ..pipeline.run import _engine
 
     kb = load_knowledge_base(modules=[Path(d) for d in config.kb_dirs]) if config.kb_dirs else load_knowledge_base()
     kb.ontology_for_rules()  # worked out once per worker, it speeds up every case (reasoner/rule_footprint.py)
@@ -117,12 +117,12 @@ def process_item(item: CaseItem, config: BatchConfig | None = None) -> Outcome:
     if item.error is not None:
         return _error(item.source, InputError(item.error, source=item.source))
     try:
-        from ..pipeline import recommend
+        from ..pipeline.run import recommend
 
         if item.path is not None:
             case: Any = item.path
         else:
-            from ..loading import parse_case_bytes
+            from ..pipeline.loading import parse_case_bytes
 
             data = item.data or b""
             if len(data) > config.max_bytes:
@@ -154,7 +154,7 @@ def process_item(item: CaseItem, config: BatchConfig | None = None) -> Outcome:
             )
         derivation = None
         if config.derivations:
-            from ..render.rdf import derivation_with_context
+            from ..pipeline.render.rdf import derivation_with_context
 
             derivation = derivation_with_context(result).serialize(format="nt")
         return Outcome(

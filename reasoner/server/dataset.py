@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Iterable
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from ..knowledge import KnowledgeBase
+    from ..kb.knowledge import KnowledgeBase
 
 __all__ = [
     "ONTOLOGY_GRAPH",
@@ -135,7 +135,7 @@ def build_dataset(
     import pyoxigraph as ox
 
     from ..errors import GlrError
-    from ..pipeline import recommend
+    from ..pipeline.run import recommend
 
     store = ox.Store()
     _add_graph(store, kb.ontology, ONTOLOGY_GRAPH)

@@ -15,7 +15,7 @@ from rdflib import BNode, Graph, Literal, Namespace
 from rdflib.term import Node
 
 from reasoner import RecommendationResult, recommend
-from reasoner.engines import ENGINES
+from reasoner.pipeline.engines import ENGINES
 from reasoner.vocab import RDF
 
 GLRT = Namespace("https://w3id.org/glr/test#")
