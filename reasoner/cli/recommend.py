@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_case_options(parser, case_required=False)
     parser.add_argument("--format", choices=("markdown", "json", "turtle", "jsonld", "fhir"), default="markdown", help="fhir: a FHIR R4 Bundle with a RequestGroup and its Provenance")
     parser.add_argument("--engine", choices=("rdflib", "oxigraph"), default="rdflib", help="rule engine (results are identical; oxigraph is faster)")
-    from ..remote import add_remote_arguments
+    from .remote import add_remote_arguments
 
     add_remote_arguments(parser)
     parser.set_defaults(func=run)
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if args.endpoint:
         if args.case:
             raise UsageError("give either a case file or --endpoint, not both.")
-        from ..remote import run_remote
+        from .remote import run_remote
 
         return run_remote(args)
     if not args.case:

@@ -17,7 +17,7 @@ from rdflib.term import Node
 from .._runtime import safety
 from ..errors import KnowledgeBaseError
 from ..paths import ONTOLOGY_DIR, QUERIES_DIR, SHAPES_DIR
-from ..pipeline.timeline import ElapsedProperties, elapsed_properties
+from .elapsed import ElapsedProperties, elapsed_properties
 from ..vocab import GLR, GLR_ONTOLOGY_IRI, OWL, RDF, RDFS
 
 if TYPE_CHECKING:

@@ -20,6 +20,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from ..errors import AsOfError
+from ..kb.elapsed import ElapsedProperties, elapsed_properties  # read from the ontology by the kb layer
 from ..vocab import GLR, RDF, XSD
 
 __all__ = [
@@ -53,13 +54,6 @@ class AsOf:
         if self.source is AsOfSource.COMMAND_LINE and self.case_stated and self.case_stated != self.date:
             text += f"; the case graph states {self.case_stated.isoformat()}"
         return text
-
-
-@dataclass(frozen=True)
-class ElapsedProperties:
-    date_property: URIRef
-    months_property: URIRef
-    days_property: URIRef
 
 
 def add_months(start: dt.date, months: int) -> dt.date:
@@ -107,16 +101,6 @@ def resolve_as_of(graph: Graph, *, override: dt.date | None = None, today: dt.da
     if stated is not None:
         return AsOf(stated, AsOfSource.CASE_GRAPH, stated)
     return AsOf(today or dt.date.today(), AsOfSource.TODAY, None)
-
-
-def elapsed_properties(ontology: Graph) -> tuple[ElapsedProperties, ...]:
-    """Read from the ontology which date properties get elapsed-time companions."""
-    found = []
-    for prop, months in ontology.subject_objects(GLR.elapsedMonthsProperty):
-        days = ontology.value(prop, GLR.elapsedDaysProperty)
-        if isinstance(prop, URIRef) and isinstance(months, URIRef) and isinstance(days, URIRef):
-            found.append(ElapsedProperties(prop, months, days))
-    return tuple(sorted(found, key=lambda e: str(e.date_property)))
 
 
 def normalise(graph: Graph, as_of: AsOf, props: tuple[ElapsedProperties, ...]) -> Graph:
