@@ -69,7 +69,19 @@ _FORMAT = 2
 _MAX_ENTRIES = 16
 _MAX_QUERIES = 512
 _PACKAGE = Path(__file__).resolve().parent.parent
-_CODE = ("kb/knowledge.py", "_runtime/safety.py", "vocab.py", "kb/cache.py")
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> bytes:
+    """Digest of every Python file of the package, so that any change to the code that
+    reads, parses or analyses the knowledge base retires every entry (no hand-kept list)."""
+    h = hashlib.sha256()
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        h.update(path.relative_to(_PACKAGE).as_posix().encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.digest()
 
 
 def cache_directory() -> Path | None:
@@ -104,9 +116,7 @@ def _key(inputs: Iterable[Path]) -> str:
 
     h = hashlib.sha256()
     h.update(f"glr-kb-cache {_FORMAT} {sys.version} rdflib {rdflib.__version__}\0".encode())
-    for name in _CODE:
-        h.update((_PACKAGE / name).read_bytes())
-        h.update(b"\0")
+    h.update(code_digest())
     for path in inputs:
         h.update(str(path.resolve()).encode("utf-8", "surrogateescape"))
         h.update(b"\0")
@@ -304,7 +314,7 @@ def _footprint_key(texts: Iterable[str]) -> str:
     import rdflib
 
     h = hashlib.sha256(f"glr-footprint {_FORMAT} {sys.version} rdflib {rdflib.__version__}\0".encode())
-    h.update((_PACKAGE / "kb/footprint.py").read_bytes())
+    h.update(code_digest())
     for text in texts:
         h.update(b"\0")
         h.update(text.encode("utf-8", "surrogateescape"))
@@ -344,7 +354,7 @@ def _mentions_key(texts: Iterable[str]) -> str:
     import rdflib
 
     h = hashlib.sha256(f"glr-mentions {_FORMAT} {sys.version} rdflib {rdflib.__version__}\0".encode())
-    h.update((_PACKAGE / "kb/mentions.py").read_bytes())
+    h.update(code_digest())
     for text in texts:
         h.update(b"\0")
         h.update(text.encode("utf-8", "surrogateescape"))
