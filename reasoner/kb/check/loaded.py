@@ -17,6 +17,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .. import ontology_tools as ot
+from ..cache import prepare_query
+from ..packs import pack_files
 from ..ontology_tools import Problem
 from ...vocab import GLR, RDF
 from .layout import KbLayout
@@ -85,26 +87,21 @@ def iris_in_algebra(node: Any, out: set[URIRef], seen: set[int] | None = None) -
             iris_in_algebra(getattr(node, attr), out, seen)
 
 
-_QUERY_CACHE: dict[str, tuple[str, frozenset[URIRef], frozenset[URIRef]] | str] = {}
-
-
 def parse_query(text: str) -> tuple[str, frozenset[URIRef], frozenset[URIRef]] | str:
-    """(query form, every IRI in it, the IRIs of its WHERE clause) or the parse
-    error; cached by text (rdflib's parser is slow)."""
-    if text not in _QUERY_CACHE:
-        from rdflib.plugins.sparql import prepareQuery
+    """(query form, every IRI in it, the IRIs of its WHERE clause) or the parse error.
 
-        try:
-            parsed = prepareQuery(text)
-        except Exception as exc:
-            _QUERY_CACHE[text] = " ".join(str(exc).split())[:240]
-        else:
-            iris: set[URIRef] = set()
-            iris_in_algebra(parsed.algebra, iris)
-            where: set[URIRef] = set()
-            iris_in_algebra(parsed.algebra.get("p"), where)
-            _QUERY_CACHE[text] = (parsed.algebra.name, frozenset(iris), frozenset(where))
-    return _QUERY_CACHE[text]
+    The parse itself goes through the package's one prepared-query memo
+    (reasoner/kb/cache.py), shared with the rule engines and the validator.
+    """
+    try:
+        parsed = prepare_query(text)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is reported as text
+        return " ".join(str(exc).split())[:240]
+    iris: set[URIRef] = set()
+    iris_in_algebra(parsed.algebra, iris)
+    where: set[URIRef] = set()
+    iris_in_algebra(parsed.algebra.get("p"), where)
+    return parsed.algebra.name, frozenset(iris), frozenset(where)
 
 
 PREFIXED_GLR = re.compile(r"(?<![\w:/#])glr:([A-Za-z_][\w\-]*)")
@@ -127,7 +124,6 @@ class LoadedKb:
 def load_kb(layout: KbLayout, problems: list[Problem]) -> LoadedKb:
     """Parse the ontology and every module file; a file that does not parse becomes a problem."""
     ontology = parse_turtle(layout.ontology_dir / ot.ONTOLOGY_TTL, problems, "load") or Graph()
-    terms = {s for s in ontology.subjects(RDF.type, None) if isinstance(s, URIRef) and str(s).startswith(str(GLR))}
     modules: dict[Path, Graph] = {}
     files: dict[Path, Graph] = {}
     module_terms: dict[str, set[URIRef]] = {}
@@ -136,11 +132,14 @@ def load_kb(layout: KbLayout, problems: list[Problem]) -> LoadedKb:
         knowledge.bind(prefix, ns, override=False)
     for directory in layout.modules:
         graph = Graph()
-        for ttl in sorted(directory.rglob("*.ttl")):
+        extension = pack_files(directory).ontology
+        for ttl in pack_files(directory).all_turtle():
             part = parse_turtle(ttl, problems, "load")
             if part is None:
                 continue
             files[ttl] = part
+            if ttl in extension:  # a pack's ontology extension joins the ontology its terms are checked against
+                ontology += part
             graph += part
             for prefix, ns in part.namespaces():
                 knowledge.bind(prefix, ns, override=False)
@@ -151,6 +150,7 @@ def load_kb(layout: KbLayout, problems: list[Problem]) -> LoadedKb:
             module_terms.setdefault(ns, set()).update(
                 s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef) and str(s).startswith(ns)
             )
+    terms = {s for s in ontology.subjects(RDF.type, None) if isinstance(s, URIRef) and str(s).startswith(str(GLR))}
     return LoadedKb(layout, ontology, terms, modules, files, module_terms, knowledge)
 
 
