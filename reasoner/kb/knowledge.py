@@ -18,6 +18,7 @@ from .._runtime import safety
 from ..errors import KnowledgeBaseError
 from ..paths import ONTOLOGY_DIR, QUERIES_DIR, SHAPES_DIR
 from .elapsed import ElapsedProperties, elapsed_properties
+from .packs import discover_packs, pack_files
 from ..vocab import GLR, GLR_ONTOLOGY_IRI, OWL, RDF, RDFS
 
 if TYPE_CHECKING:
@@ -183,8 +184,8 @@ def _parse_ttl(path: Path, graph: Graph) -> Graph:
 
 
 def discover_modules(queries_dir: Path = QUERIES_DIR) -> list[Path]:
-    """Every directory under queries/ that holds a module.ttl is a module."""
-    return sorted(p.parent for p in queries_dir.glob("*/module.ttl"))
+    """Every directory under queries/ that holds a module.ttl is a module (a pack, reasoner/kb/packs.py)."""
+    return discover_packs(queries_dir)
 
 
 def _one(graph: Graph, subject: Node, prop: URIRef, *, where: str, required: bool = True) -> Node | None:
@@ -262,7 +263,7 @@ def load_knowledge_base(
     def inputs() -> list[Path]:
         files = [ontology_dir / "glr.ttl", *sorted((shapes_dir / "case").glob("*.ttl"))]
         for directory in directories:
-            files.extend(sorted(directory.rglob("*.ttl")))
+            files.extend(pack_files(directory).all_turtle())
         return files
 
     return load_cached(
@@ -292,9 +293,14 @@ def _load_knowledge_base(*, modules: list[Path], ontology_dir: Path, shapes_dir:
         module_file = directory / "module.ttl"
         if not module_file.is_file():
             raise KnowledgeBaseError("a module directory needs a module.ttl.", source=str(directory))
+        files = pack_files(directory)
+        for ttl in files.ontology:
+            _parse_ttl(ttl, ontology)
+        for ttl in files.shapes:
+            _parse_ttl(ttl, shapes)
         module_graph = Graph()
         parts: list[tuple[Path, Graph]] = []
-        for ttl in sorted(directory.rglob("*.ttl")):
+        for ttl in files.knowledge:
             parts.append((ttl, _parse_ttl(ttl, module_graph)))
         module_iris = list(module_graph.subjects(RDF.type, GLR.GuidelineModule))
         if len(module_iris) != 1:

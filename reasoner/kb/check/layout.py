@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import ontology_tools as ot
+from ..packs import discover_packs, is_pack
 from ...paths import knowledge_root
 
 __all__ = ["KbLayout", "resolve_layout"]
@@ -31,13 +32,10 @@ def resolve_layout(kb: Path | None = None) -> KbLayout:
     if kb is None:
         kb = bundled
     kb = Path(kb).resolve()
-    root = kb if (kb / "ontology").is_dir() or (kb / "queries").is_dir() else bundled
+    # a pack has ontology/ and shapes/ of its own: those are its extension, not a knowledge root
+    own_root = not is_pack(kb) and ((kb / "ontology").is_dir() or (kb / "queries").is_dir())
+    root = kb if own_root else bundled
     ontology_dir = root / "ontology" if (root / "ontology" / ot.ONTOLOGY_TTL).is_file() else bundled / "ontology"
     shapes = root / "shapes" if (root / "shapes").is_dir() else bundled / "shapes"
-    if (kb / "module.ttl").is_file():
-        modules: tuple[Path, ...] = (kb,)
-    elif (kb / "queries").is_dir():
-        modules = tuple(sorted(p.parent for p in (kb / "queries").glob("*/module.ttl")))
-    else:
-        modules = tuple(sorted(p.parent for p in kb.glob("*/module.ttl")))
+    modules = tuple(discover_packs(kb / "queries" if (kb / "queries").is_dir() else kb))
     return KbLayout(root if root != bundled else kb, ontology_dir, shapes / "kb", shapes / "case", modules)
