@@ -27,8 +27,7 @@ How, measured on CPython 3.11 (see docs/performance.md):
   helper is then *abandoned*: an asynchronous exception is queued to stop
   it at its next Python instruction, and a fresh helper serves the next
   call. Native work cannot be killed from inside the process; when that
-  matters (long batch runs) check :func:`abandoned_count` and recycle the
-  worker process. Cost: one thread hand-off (~20-40 µs) in isolation, but
+  matters (long batch runs) recycle the worker process. Cost: one thread hand-off (~20-40 µs) in isolation, but
   far more when the two threads trade the GIL while results are converted
   (~13 ms for a case's 32 queries); so :func:`run_steps_with_time_limit`
   runs a whole case's queries in one hand-off, each still under its own
@@ -56,7 +55,6 @@ __all__ = [
     "QueryTimeout",
     "run_with_time_limit",
     "query_time_limit",
-    "abandoned_count",
     "run_steps_with_time_limit",
 ]
 
@@ -157,12 +155,6 @@ class _Helper:
 
 _helper_lock = threading.Lock()
 _helpers: dict[int, _Helper] = {}  # one per calling thread
-_abandoned = 0
-
-
-def abandoned_count() -> int:
-    """How many timed-out native calls may still be running on abandoned threads."""
-    return _abandoned
 
 
 def _raise_in_thread(thread: threading.Thread) -> None:
@@ -187,11 +179,9 @@ def _hand_to_helper(fn: Callable[[], Any]) -> tuple[int, _Helper, list[tuple[boo
 
 def _abandon(caller: int, helper: _Helper) -> None:
     """Stop waiting for a stuck helper: stop it at its next Python instruction, never reuse it."""
-    global _abandoned
     with _helper_lock:
         if _helpers.get(caller) is helper:
             del _helpers[caller]
-        _abandoned += 1
     _raise_in_thread(helper.thread)
     helper.inbox.put(None)  # if it ever comes back, let it end
 
@@ -311,18 +301,3 @@ def run_with_time_limit(
     if not native and _can_use_alarm():
         return _run_with_alarm(fn, seconds, what)
     return _run_on_helper(fn, seconds, what)
-
-
-def _measure_overhead(n: int = 2000) -> dict[str, float]:
-    """Microseconds added per call by each path (used by benchmarks/)."""
-
-    def noop() -> None:
-        return None
-
-    out: dict[str, float] = {}
-    for label, native in (("alarm", False), ("thread", True)):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            run_with_time_limit(noop, 5.0, native=native)
-        out[label] = (time.perf_counter() - t0) / n * 1e6
-    return out

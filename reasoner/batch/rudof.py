@@ -16,13 +16,11 @@ worker; each case is staged on top and rolled back.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 from ..errors import UsageError
 
-__all__ = ["RudofFirstValidator", "using_validator"]
+__all__ = ["RudofFirstValidator"]
 
 
 class RudofFirstValidator:
@@ -63,24 +61,3 @@ class RudofFirstValidator:
             return ValidationReport(conforms=True, results=(), source=source)
         self.referred += 1
         return validate_graph(data, shapes=shapes, ontology=ontology, source=source)
-
-
-@contextlib.contextmanager
-def using_validator(validator: Any) -> Iterator[None]:
-    """Make the pipeline call ``validator`` instead of pySHACL for the duration of the block.
-
-    Kept for callers written before ``recommend(..., validator=)`` existed;
-    new code passes ``validator=`` (the batch worker does). Swaps the name
-    the pipeline module calls, so it is not safe with concurrent callers.
-    """
-    from ..pipeline import run as pipeline
-
-    if validator is None:
-        yield
-        return
-    original = pipeline.validate_graph
-    pipeline.validate_graph = validator
-    try:
-        yield
-    finally:
-        pipeline.validate_graph = original

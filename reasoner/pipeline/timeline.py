@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
 from rdflib.term import Node
 
 from ..errors import AsOfError
