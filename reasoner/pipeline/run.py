@@ -28,7 +28,9 @@ from ..vocab import GLR, RDF
 __all__ = ["validate", "recommend", "prepare_case", "PreparedCase", "default_knowledge_base"]
 
 _DEFAULT_KB: KnowledgeBase | None = None
-_ENGINES: dict[tuple[int, str], RuleEngine] = {}
+#: engine name -> (the knowledge base it was built for, the engine); one per name, so a
+#: process that switches knowledge bases keeps no stale engines (an id() key could be reused)
+_ENGINES: dict[str, tuple[KnowledgeBase, RuleEngine]] = {}
 
 
 def default_knowledge_base() -> KnowledgeBase:
@@ -40,12 +42,12 @@ def default_knowledge_base() -> KnowledgeBase:
 
 
 def _engine(kb: KnowledgeBase, name: str) -> RuleEngine:
-    key = (id(kb), name)
-    if key not in _ENGINES:
+    held = _ENGINES.get(name)
+    if held is None or held[0] is not kb:
         # rdflib parses every rule anyway, so it can afford to work out the footprint;
         # Oxigraph uses it when it is already known (batch workers compute it up front).
-        _ENGINES[key] = get_engine(name, ontology=kb.ontology_for_rules(compute=name == "rdflib"))
-    return _ENGINES[key]
+        held = _ENGINES[name] = (kb, get_engine(name, ontology=kb.ontology_for_rules(compute=name == "rdflib")))
+    return held[1]
 
 
 class PreparedCase:
