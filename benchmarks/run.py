@@ -93,7 +93,7 @@ def floor(paths: list[Path], kb, engine: str, *, shacl_cases: int) -> dict[str, 
     """Same parse, same pySHACL call, same rule queries; nothing else.
 
     The rule queries see the same triples as in the pipeline: the case and
-    the ontology triples rules can read (reasoner/rule_footprint.py), as
+    the ontology triples rules can read (reasoner/kb/footprint.py), as
     any direct user who knew the rules would load.
 
     Naive pySHACL is slow on this KB's SHACL-SPARQL constraints (it re-parses
@@ -275,7 +275,7 @@ def main() -> None:
         del os.environ["GLR_NO_KB_CACHE"]
     else:
         os.environ["GLR_NO_KB_CACHE"] = previous
-    load_knowledge_base()  # fills the cache (reasoner/kbcache.py) if it is on
+    load_knowledge_base()  # fills the cache (reasoner/kb/cache.py) if it is on
     t0 = time.perf_counter()
     load_knowledge_base()
     cached = time.perf_counter() - t0

@@ -25,7 +25,7 @@ but every rule's CONSTRUCT is evaluated *by the store*, over a dataset given
 with the protocol's ``default-graph-uri``: the case's own graph, plus three
 scratch graphs this run writes and drops again — the ontology, the time
 normalisation triples, and the results of earlier stages. Python still adds
-priorities, PROV-O and deterministic names (``reasoner.inference.run_rules``
+priorities, PROV-O and deterministic names (``reasoner.pipeline.inference.run_rules``
 with a store-backed engine), so the results are the same as the embedded
 engines'. Cases with blank nodes are refused in this mode: a blank node
 cannot be named across requests.
@@ -181,7 +181,7 @@ def _update(update_endpoint: str, text: str, timeout: int, action: str) -> None:
 
 
 class _StoreSession:
-    """One case's rule run inside the store (the EngineSession interface of reasoner.engines)."""
+    """One case's rule run inside the store (the EngineSession interface of reasoner.pipeline.engines)."""
 
     def __init__(self, engine: "StoreRuleEngine", data: "Graph") -> None:
         import uuid
@@ -242,7 +242,7 @@ class _StoreSession:
 
 
 class StoreRuleEngine:
-    """A rule engine (reasoner.engines.RuleEngine) whose CONSTRUCTs the SPARQL store evaluates."""
+    """A rule engine (reasoner.pipeline.engines.RuleEngine) whose CONSTRUCTs the SPARQL store evaluates."""
 
     name = "store"
 

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 MODULE = ROOT / "queries" / "postfusion"
 
-#: the environment variable naming the knowledge-base cache (reasoner/kbcache.py)
+#: the environment variable naming the knowledge-base cache (reasoner/kb/cache.py)
 CACHE_ENV = "GLR_CACHE_DIR"
 _outer_cache: str | None = None
 _session_cache: str | None = None

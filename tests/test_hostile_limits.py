@@ -1,4 +1,4 @@
-"""Every rule query runs under a wall-clock limit (reasoner/limits.py).
+"""Every rule query runs under a wall-clock limit (reasoner/_runtime/limits.py).
 
 Unit tests prove each path of run_with_time_limit (signal on the main
 thread, helper thread for native engines and other threads); the CLI tests

@@ -1,4 +1,4 @@
-"""The knowledge-base cache (reasoner/kbcache.py) gives exactly what a fresh load gives, and never a stale one."""
+"""The knowledge-base cache (reasoner/kb/cache.py) gives exactly what a fresh load gives, and never a stale one."""
 
 from __future__ import annotations
 

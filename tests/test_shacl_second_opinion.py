@@ -10,7 +10,7 @@ constraints (sh:sparql / sh:select), so nothing is excluded.
 
 Both engines see the case merged with the ontology (sh:targetClass and
 sh:class follow rdfs:subClassOf in the data graph) and no inference, the
-way reasoner.validation.validate_graph runs pySHACL. The verdicts are also
+way reasoner.pipeline.validation.validate_graph runs pySHACL. The verdicts are also
 compared with validate_graph itself. If this test fails, fix the shape (or
 report the engine bug), not the test; docs/ontology.md records findings.
 """

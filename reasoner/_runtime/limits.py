@@ -6,7 +6,7 @@ with a clear error (exit code 3), not hang a night's batch.
 
 One call does it::
 
-    from reasoner.limits import run_with_time_limit
+    from reasoner._runtime.limits import run_with_time_limit
     triples = run_with_time_limit(lambda: list(store.query(text)), 5.0,
                                   what="rule repeat-lumbar-ct", native=True)
 

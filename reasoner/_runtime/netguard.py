@@ -12,11 +12,11 @@ What it covers: every connection and name lookup made through Python's
 support). What it cannot cover: sockets opened by native code, such as
 pyoxigraph's own HTTP client. Those are stopped earlier, by refusing
 ``SERVICE``, ``LOAD`` and ``FROM`` in rule queries
-(:func:`reasoner.safety.reject_network_query`).
+(:func:`reasoner._runtime.safety.reject_network_query`).
 
 Usage::
 
-    from reasoner import netguard
+    from reasoner._runtime import netguard
     with netguard.deny_network() as attempts:
         ...                       # any non-loopback connect raises NetworkDenied
     assert not attempts           # and every attempt is recorded, even if swallowed

@@ -24,7 +24,7 @@ __all__ = ["RudofFirstValidator"]
 
 
 class RudofFirstValidator:
-    """A drop-in for ``reasoner.validation.validate_graph``."""
+    """A drop-in for ``reasoner.pipeline.validation.validate_graph``."""
 
     def __init__(self, kb: Any) -> None:
         try:

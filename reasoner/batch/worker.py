@@ -63,7 +63,7 @@ def init_worker(config: BatchConfig) -> None:
     from ..pipeline.run import _engine
 
     kb = load_knowledge_base(modules=[Path(d) for d in config.kb_dirs]) if config.kb_dirs else load_knowledge_base()
-    kb.ontology_for_rules()  # worked out once per worker, it speeds up every case (reasoner/rule_footprint.py)
+    kb.ontology_for_rules()  # worked out once per worker, it speeds up every case (reasoner/kb/footprint.py)
     engine = _engine(kb, config.engine)
     prepare = getattr(engine, "prepared", None)  # rdflib compiles queries; do it now, not per case
     if prepare is not None:

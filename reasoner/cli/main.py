@@ -7,7 +7,7 @@ Exit codes (a public contract):
   3  a rule failed to run (e.g. it exceeded its time limit)
 
 Every failure prints one paragraph to stderr and never a traceback.
-Each subcommand lives in reasoner/commands/<name>.py with register()/run().
+Each subcommand lives in reasoner/cli/<name>.py with register()/run().
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ When the cache is used, and why it cannot go stale:
   file + rename); at most ``_MAX_ENTRIES`` entries are kept.
 
 The same directory also remembers, per set of rule texts, the rule
-footprint (reasoner/rule_footprint.py) and the IRIs the rules mention
-(reasoner/rule_mentions.py), each keyed by the texts and the source of the
+footprint (reasoner/kb/footprint.py) and the IRIs the rules mention
+(reasoner/kb/mentions.py), each keyed by the texts and the source of the
 module that computes it.
 
 The same directory holds rdflib's prepared (parsed and translated) rule

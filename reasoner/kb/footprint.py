@@ -23,7 +23,7 @@ Computing a footprint means parsing every rule with rdflib (about 1.4 s
 for the bundled 32, pyparsing is slow), so it is done only where it pays:
 by the rdflib engine, which parses the rules anyway, and by batch workers,
 which reuse it for every case. It is then remembered on disk
-(reasoner/kbcache.py), and any later run uses it for free. A single
+(reasoner/kb/cache.py), and any later run uses it for free. A single
 Oxigraph run with nothing remembered loads the whole ontology instead of
 paying 1.4 s: same answers (that is the point of being exact), slightly
 slower queries.

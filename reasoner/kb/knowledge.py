@@ -78,7 +78,7 @@ class KnowledgeBase:
     _priorities: PriorityScale | None = field(default=None, repr=False)  # see priorities
 
     def priorities(self) -> PriorityScale:
-        """The ontology's priority scale (reasoner/priorities.py), read once per knowledge base."""
+        """The ontology's priority scale (reasoner/kb/priorities.py), read once per knowledge base."""
         if self._priorities is None:
             from .priorities import priority_scale
 
@@ -86,7 +86,7 @@ class KnowledgeBase:
         return self._priorities
 
     def iris_rules_mention(self) -> frozenset[URIRef]:
-        """Every IRI some rule's WHERE clause mentions (reasoner/rule_mentions.py).
+        """Every IRI some rule's WHERE clause mentions (reasoner/kb/mentions.py).
 
         Computed lazily (only plans that list unconsidered findings need
         it), then kept in memory and in the on-disk cache keyed by the rule
@@ -113,7 +113,7 @@ class KnowledgeBase:
     def ontology_for_rules(self, *, compute: bool = True) -> Graph:
         """What rule engines load beside each case: only the ontology triples rules can read.
 
-        The footprint (reasoner/rule_footprint.py) comes from memory, then
+        The footprint (reasoner/kb/footprint.py) comes from memory, then
         from the on-disk cache; otherwise it is computed (parsing every rule)
         when ``compute`` is true, and the whole ontology, which gives the
         same answers, is returned when it is not.
@@ -254,7 +254,7 @@ def load_knowledge_base(
     """Load the ontology, the case shapes and the given (or all bundled) modules.
 
     A load whose files are all unchanged is served from a cache keyed by
-    their content (reasoner/kbcache.py; ``GLR_NO_KB_CACHE=1`` turns it off).
+    their content (reasoner/kb/cache.py; ``GLR_NO_KB_CACHE=1`` turns it off).
     """
     from .cache import load_cached
 

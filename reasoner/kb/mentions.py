@@ -2,7 +2,7 @@
 
 Why: a present finding whose class (and every superclass) no rule mentions
 is one the knowledge base does not consider; the plan must say so rather
-than stay silent (unconsidered_findings, reasoner/unconsidered.py). Reading
+than stay silent (unconsidered_findings, reasoner/pipeline/unconsidered.py). Reading
 the parsed algebra, not the query text, means prefixes, comments, strings
 and the CONSTRUCT template (which writes, it reads nothing) cannot fool it.
 """

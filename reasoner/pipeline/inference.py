@@ -112,7 +112,7 @@ def run_rules(kb: KnowledgeBase, engine: RuleEngine, case_graph: Graph, case: UR
 
     For a native engine (one that runs queries outside the interpreter), the
     whole case runs on the time-limit helper thread in one hand-off; every
-    query still has its own wall-clock limit (reasoner/limits.py).
+    query still has its own wall-clock limit (reasoner/_runtime/limits.py).
     """
     if getattr(engine, "native", False) and query_time_limit() is not None:
         return run_steps_with_time_limit(lambda: _run_rules(kb, engine, case_graph, case))

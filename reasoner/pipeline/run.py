@@ -84,7 +84,7 @@ def prepare_case(
 ) -> PreparedCase:
     """Load (if a path), resolve the as-of date, normalise time, validate.
 
-    ``validator`` replaces :func:`reasoner.validation.validate_graph` (same
+    ``validator`` replaces :func:`reasoner.pipeline.validation.validate_graph` (same
     signature); batch uses it for the pyrudof first pass (reasoner/batch/rudof.py).
     """
     timings: dict[str, float] = {}

@@ -296,7 +296,7 @@ class _PreparedQueryGraph(Graph):
     seed case, 0.1 s with this cache). The query text and the bindings are
     unchanged, so results are identical. A prepared query is not modified
     by evaluation, so sharing it between threads is safe. The prepared form
-    is also kept on disk (reasoner/kbcache.py): parsing the three
+    is also kept on disk (reasoner/kb/cache.py): parsing the three
     constraints took about 0.15 s of every process.
     """
 

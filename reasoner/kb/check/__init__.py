@@ -25,7 +25,7 @@ the culprit, before anything is released.
 
 :func:`run_check` runs one check alone. The result is a :class:`KbReport`
 of :class:`CheckResult` records (each a list of
-:class:`~reasoner.ontology_tools.Problem`), rendered as text or JSON.
+:class:`~reasoner.kb.ontology_tools.Problem`), rendered as text or JSON.
 Nothing here raises on a broken knowledge base: broken is a report.
 
 Adding a check: write ``def my_check(kb: LoadedKb, result: CheckResult) -> None``

@@ -2,7 +2,7 @@
 
 Why: every check reads the same parsed ontology and module files;
 parsing them once (:func:`load_kb`) lets a check run alone
-(:func:`reasoner.kbcheck.run_check`) or with all the others at the cost
+(:func:`reasoner.kb.check.run_check`) or with all the others at the cost
 of one load.
 """
 

@@ -3,7 +3,7 @@
 An information need's ``glr:affects`` must equal the results of the rules
 that read what it asks about; every number a rule compares must be in its
 ``glr:criterion``; every time threshold a catalogue text states must be one
-its rules compare. The computation lives in :mod:`reasoner.kb_promises`.
+its rules compare. The computation lives in :mod:`reasoner.kb.promises`.
 """
 
 from __future__ import annotations
