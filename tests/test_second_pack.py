@@ -74,6 +74,18 @@ def test_packs_are_found_wherever_they_sit(tmp_path: Path, pack: Path) -> None:
     assert [p.name for p in discover_modules(tmp_path)] == ["gout-flare", "postfusion"]
 
 
-def test_glr_check_passes_on_the_pack_alone(pack: Path) -> None:
-    report = check_knowledge_base(pack, reason=False, profile=False)
+def test_glr_check_passes_on_the_pack_alone() -> None:
+    report = check_knowledge_base(PACK, reason=False, profile=False)
     assert report.ok, report.to_text()
+    catalog = next(c for c in report.checks if c.name == "Protégé catalog")
+    assert catalog.detail.startswith("4 IRIs"), catalog.detail  # the core's 3 and the pack's import of the core
+
+
+def test_a_pack_ontology_without_its_catalog_is_reported(pack: Path) -> None:
+    (pack / "ontology" / "catalog-v001.xml").unlink()
+    try:
+        report = check_knowledge_base(pack, reason=False, profile=False)
+    finally:
+        shutil.copy(PACK / "ontology" / "catalog-v001.xml", pack / "ontology" / "catalog-v001.xml")
+    problems = [p for p in report.problems if p.check == "Protégé catalog"]
+    assert len(problems) == 1 and "catalog-v001.xml is missing" in problems[0].message, problems

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rdflib import Graph
 
 from ... import ontology_tools as ot
 from ...ontology_tools import Problem, Severity
 from ....vocab import OWL, RDF
+from ...packs import pack_files
 from ..loaded import LoadedKb, with_defined_classes
 from ..report import CheckResult
 
@@ -51,11 +54,25 @@ def rdfxml_in_sync(kb: LoadedKb, result: CheckResult) -> None:
 
 
 def protege_catalog(kb: LoadedKb, result: CheckResult) -> None:
-    """catalog-v001.xml maps every ontology IRI and import to a local file that is that ontology."""
-    path = kb.layout.ontology_dir / "catalog-v001.xml"
+    """catalog-v001.xml maps every ontology IRI and import to a local file that is that ontology:
+    the core's beside glr.ttl, and each pack's beside its ontology extension (reasoner/kb/packs.py)."""
+    core = set(kb.ontology.objects(None, OWL.imports))
+    for directory in kb.modules:
+        for ttl in pack_files(directory).ontology:
+            core -= set(kb.module_files[ttl].objects(None, OWL.imports)) if ttl in kb.module_files else set()
+    count = _check_catalog(kb.layout.ontology_dir / "catalog-v001.xml", {str(o) for o in core}, result)
+    for directory in kb.modules:
+        files = [f for f in pack_files(directory).ontology if f in kb.module_files]
+        if files:
+            imports = {str(o) for f in files for o in kb.module_files[f].objects(None, OWL.imports)}
+            count += _check_catalog(directory / "ontology" / "catalog-v001.xml", imports, result)
+    result.detail = f"{count} IRIs mapped to local files"
+
+
+def _check_catalog(path: Path, imports: set[str], result: CheckResult) -> int:
     if not path.is_file():
         result.problems.append(Problem(result.name, "catalog-v001.xml is missing beside the ontology (Protégé resolves imports with it).", source=str(path)))
-        return
+        return 0
     entries = ot.read_catalog(path)
     for name, target in entries:
         file = (path.parent / target).resolve()
@@ -66,8 +83,7 @@ def protege_catalog(kb: LoadedKb, result: CheckResult) -> None:
         ids = {str(s) for s in graph.subjects(RDF.type, OWL.Ontology)} | {str(o) for o in graph.objects(None, OWL.versionIRI)}
         if name not in ids:
             result.problems.append(Problem(result.name, f"the catalog maps {name} to {target}, but that file is not the ontology {name}.", subject=name, source=str(path)))
-    imports = {str(o) for o in kb.ontology.objects(None, OWL.imports)}
     mapped = {name for name, _ in entries}
     for iri in sorted(imports - mapped):
         result.problems.append(Problem(result.name, f"owl:imports {iri} is not mapped to a local file in catalog-v001.xml (Protégé would need the network).", subject=iri, source=str(path)))
-    result.detail = f"{len(entries)} IRIs mapped to local files"
+    return len(entries)
