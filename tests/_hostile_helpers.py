@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -16,11 +17,17 @@ HOSTILE = Path(__file__).resolve().parent / "hostile"
 SEED = ROOT / "examples" / "seed-case.ttl"
 
 # The child installs the network guard before importing anything of ours,
-# and reports every blocked attempt on stderr.
+# and reports every blocked attempt on stderr; it records the files it opens
+# and, at exit, reports those outside the repository, the temp dirs and the
+# runtime's own files (the test's input lives in one of those).
 _GUARDED = (
-    "import sys, runpy\n"
+    "import atexit, json, os, sys, runpy\n"
     "from reasoner._runtime import netguard\n"
     "netguard.install(report_to_stderr=True)\n"
+    "_recording = netguard.record_file_opens()\n"
+    "_opened = _recording.__enter__()\n"
+    "_allowed = json.loads(os.environ['GLR_TEST_ALLOWED_READ_ROOTS'])\n"
+    "atexit.register(lambda: [print(f'glr-fileguard: opened {p}', file=sys.stderr) for p in netguard.outside(_opened, _allowed)])\n"
     "sys.argv = ['glr', *sys.argv[1:]]\n"
     "runpy.run_module('reasoner.cli', run_name='__main__')\n"
 )
@@ -35,7 +42,14 @@ class Run:
 
 def glr(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Run:
     """`python -m reasoner.cli ARGS` with the network denied; never a traceback allowed."""
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    from conftest_netguard import allowed_read_roots
+
+    full_env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "GLR_TEST_ALLOWED_READ_ROOTS": json.dumps(allowed_read_roots()),
+        **(env or {}),
+    }
     proc = subprocess.run(
         [sys.executable, "-c", _GUARDED, *args],
         cwd=ROOT,
@@ -48,6 +62,7 @@ def glr(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> 
     )
     assert "Traceback" not in proc.stderr, proc.stderr
     assert "glr-netguard: blocked" not in proc.stderr, proc.stderr
+    assert "glr-fileguard: opened" not in proc.stderr, proc.stderr
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 

@@ -79,11 +79,26 @@ def test_input_over_the_size_cap_is_refused_before_parsing(tmp_path: Path, monke
         load_case(big, max_bytes=4000)
 
 
-def test_huge_literal_is_processed(tmp_path: Path) -> None:
-    text = SEED.read_text(encoding="utf-8").replace('rdfs:label "Seed patient"', 'rdfs:label "' + "x" * 3_000_000 + '"')
+def _seed_with_label(tmp_path: Path, length: int) -> Path:
+    text = SEED.read_text(encoding="utf-8").replace('rdfs:label "Seed patient"', 'rdfs:label "' + "x" * length + '"')
     path = tmp_path / "huge-literal.ttl"
     path.write_text(text, encoding="utf-8")
-    run = glr("recommend", str(path), "--engine", "oxigraph", "--format", "json")
+    return path
+
+
+def test_huge_literal_is_refused_naming_the_node(tmp_path: Path) -> None:
+    # issue 11: a 9 MB label became 170 MB of JSON; one value is capped (GLR_MAX_LITERAL)
+    run = glr("recommend", str(_seed_with_label(tmp_path, 3_000_000)), "--engine", "oxigraph", "--format", "json")
+    assert run.code == 2, run.stderr[:500]
+    assert "seed-case/patient" in run.stderr and "rdf-schema#label" in run.stderr
+    assert "GLR_MAX_LITERAL" in run.stderr
+    assert run.stdout == ""
+
+
+def test_literal_cap_is_configurable(tmp_path: Path) -> None:
+    path = _seed_with_label(tmp_path, 150_000)
+    assert glr("validate", str(path)).code == 2
+    run = glr("recommend", str(path), "--engine", "oxigraph", "--format", "json", env={"GLR_MAX_LITERAL": "200000"})
     assert run.code == 0, run.stderr[:500]
 
 

@@ -119,13 +119,25 @@ def _run_with_alarm(fn: Callable[[], T], seconds: float, what: str) -> T:
     # Re-fire every 50 ms after expiry in case timed code swallows the first one.
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
     try:
-        return fn()
-    except _Expired:
+        try:
+            return fn()
+        finally:
+            _disarm(previous)
+    except _Expired:  # raised in fn, or between fn returning and the disarming
         raise QueryTimeout(what, seconds) from None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0, 0)
-        _alarm_active = False
-        signal.signal(signal.SIGALRM, previous)
+
+
+def _disarm(previous: Any) -> None:
+    """Stop the timer and restore the handler, even if a re-fired alarm lands while doing so."""
+    global _alarm_active
+    while True:
+        try:
+            _alarm_active = False
+            signal.setitimer(signal.ITIMER_REAL, 0, 0)
+            signal.signal(signal.SIGALRM, previous)
+            return
+        except _Expired:  # the 50 ms re-fire arrived during the disarming itself: disarm again
+            continue
 
 
 # --------------------------------------------------------------------------- thread path

@@ -1,4 +1,4 @@
-"""Deny network access from this Python process, loopback excepted.
+"""Deny network access from this Python process, loopback excepted; record the files it opens.
 
 Why: the reasoner parses files from outside. Nothing in it needs the
 network, so a parser or query engine that tries to reach out (a remote
@@ -14,6 +14,10 @@ pyoxigraph's own HTTP client. Those are stopped earlier, by refusing
 ``SERVICE``, ``LOAD`` and ``FROM`` in rule queries
 (:func:`reasoner._runtime.safety.reject_network_query`).
 
+The same module records file opens (:func:`record_file_opens`, an audit
+hook): the test suite fails a test that opens a file outside the
+repository, the temp directories and the runtime's own read-only files.
+
 Usage::
 
     from reasoner._runtime import netguard
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import os
 import socket
 import sys
 import threading
@@ -42,6 +47,9 @@ __all__ = [
     "uninstall",
     "attempts",
     "is_loopback",
+    "record_file_opens",
+    "outside",
+    "SYSTEM_READ_ROOTS",
 ]
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", ""}
@@ -214,3 +222,63 @@ def expect_denial() -> Iterator[list[str]]:
         with _lock:
             _expecting -= 1
             seen.extend(_expected[start:])
+
+
+# --------------------------------------------------------------------------- file opens
+
+#: Files the runtime itself reads outside any project directory (MIME table, time zone, TLS roots).
+SYSTEM_READ_ROOTS = ("/dev", "/proc", "/sys", "/usr/lib", "/usr/share", "/usr/local/lib", "/etc/mime.types",
+                     "/etc/localtime", "/etc/ssl", "/etc/pki", "/etc/ca-certificates", "/etc/os-release")
+
+_file_lock = threading.Lock()
+_file_recorders: list[list[str]] = []
+_file_hook_added = False
+
+
+def _on_audit(event: str, args: tuple[Any, ...]) -> None:
+    if event != "open" or not _file_recorders or not args:
+        return
+    path = args[0]
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, str):
+        return  # an already open descriptor
+    path = os.path.realpath(path)  # a symlink counts as the file it leads to
+    with _file_lock:
+        for recorder in _file_recorders:
+            recorder.append(path)
+
+
+@contextlib.contextmanager
+def record_file_opens() -> Iterator[list[str]]:
+    """Inside the block, the absolute path of every file this process opens is appended to the yielded list.
+
+    Why: a parser told to resolve ``file:///etc/passwd`` (a JSON-LD context,
+    an XML entity) or a symlink out of an input directory reads a file and
+    may never say so. Python's audit hook sees every ``open`` (``open()``,
+    ``io.open``, ``os.open``), whatever library makes it; native code
+    (pyoxigraph, the JVM) is not seen. The hook is added once per process
+    and costs nothing while no block is active.
+    """
+    global _file_hook_added
+    seen: list[str] = []
+    with _file_lock:
+        if not _file_hook_added:
+            sys.addaudithook(_on_audit)
+            _file_hook_added = True
+        _file_recorders.append(seen)
+    try:
+        yield seen
+    finally:
+        with _file_lock:  # by identity: nested recorders may hold equal lists
+            _file_recorders[:] = [r for r in _file_recorders if r is not seen]
+
+
+def outside(paths: list[str], roots: list[str]) -> list[str]:
+    """The paths (deduplicated, in order) that lie under none of ``roots``."""
+    prefixes = [os.path.abspath(r) for r in roots]
+    found: list[str] = []
+    for path in paths:
+        if not any(path == p or path.startswith(p.rstrip(os.sep) + os.sep) for p in prefixes) and path not in found:
+            found.append(path)
+    return found

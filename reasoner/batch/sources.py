@@ -4,9 +4,11 @@ Why a module of its own: the three input shapes are read differently, but
 every case leaves here as a :class:`CaseItem` with a stable, unique
 ``source`` string — the key the output records and ``--resume`` use.
 
-* a directory: every regular, non-hidden file below it (sorted), each one
-  case. Files with an extension the loader does not know still become
-  cases, and so error records: nothing is dropped silently.
+* a directory: every non-hidden file below it (sorted), each one case.
+  Files with an extension the loader does not know still become cases,
+  and so error records: nothing is dropped silently. Symlinks leading
+  outside the directory and non-regular files become error records
+  without being read (:func:`refuse_directory_entry`).
 * ``.nq`` / ``.trig``: one case per named graph, ``FILE#<graph IRI>``.
   Parsed with pyoxigraph (native, streaming, no network, no entities).
   Triples in the default graph belong to no case and become one error record.
@@ -19,9 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._runtime.safety import refuse_directory_entry  # shared with `glr serve`
 from ..errors import InputError
 
-__all__ = ["CaseItem", "iter_cases", "CONTAINER_SUFFIXES", "NDJSON_SUFFIXES"]
+__all__ = ["CaseItem", "iter_cases", "refuse_directory_entry", "CONTAINER_SUFFIXES", "NDJSON_SUFFIXES"]
 
 CONTAINER_SUFFIXES = {".nq": "application/n-quads", ".nquads": "application/n-quads", ".trig": "application/trig"}
 NDJSON_SUFFIXES = {".ndjson", ".jsonl"}
@@ -39,13 +42,17 @@ class CaseItem:
 
 
 def _directory(root: Path) -> Iterator[CaseItem]:
-    files = sorted(
+    entries = sorted(
         p
         for p in root.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        if not p.is_dir() and not any(part.startswith(".") for part in p.relative_to(root).parts)
     )
-    for path in files:
-        yield CaseItem(source=str(path), path=str(path))
+    for path in entries:
+        refusal = refuse_directory_entry(path, root)
+        if refusal:
+            yield CaseItem(source=str(path), error=refusal)
+        else:
+            yield CaseItem(source=str(path), path=str(path))
 
 
 def _ndjson(path: Path) -> Iterator[CaseItem]:

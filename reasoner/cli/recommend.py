@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..pipeline.render.sanitize import clean_output, escape_in_rdf_text
 from ._common import add_case_options, knowledge_base_from_args
 
 __all__ = ["register", "run"]
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(
             f"glr: the case {result.source or ''} does not conform to the case shapes; no recommendations were derived.\n"
         )
-        sys.stderr.write(result.validation.to_text())
+        sys.stderr.write(clean_output(result.validation.to_text()))  # case text: escape control characters
         return 1
     if args.format == "json":
         sys.stdout.write(_json(result, imported))
@@ -56,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(render_fhir(result))
         return 0
-    sys.stdout.write(render(result, args.format))
+    text = render(result, args.format)
+    # JSON escapes control characters itself, Markdown is escaped by its renderer; Turtle needs it here
+    sys.stdout.write(escape_in_rdf_text(text) if args.format == "turtle" else text)
     return 0
 
 

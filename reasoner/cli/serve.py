@@ -43,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--timeout", type=_positive_float, default=10.0, metavar="SECONDS", help="wall-clock limit per query, queueing included (default 10); an overrun answers 503")
     parser.add_argument("--max-results", type=_positive_int, default=10_000, metavar="N", help="most solutions or triples one query may return (default 10000); more answers 422")
     parser.add_argument("--workers", type=_positive_int, default=2, metavar="N", help="query worker processes (default 2)")
+    parser.add_argument("--quick-lane", type=float, default=1.0, metavar="SECONDS", help="an extra worker answers queries when all others are busy, each within SECONDS (default 1; 0 turns it off)")
     parser.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN", help="allow cross-origin requests from ORIGIN (repeatable; default: CORS off)")
     parser.add_argument("--engine", choices=("rdflib", "oxigraph"), default="oxigraph", help="rule engine used to derive each case's results at start-up (default oxigraph: identical results to rdflib, much faster start-up)")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="assess every case at this date (default: each case's glr:asOf, else today)")
@@ -76,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         max_results=args.max_results,
         workers=args.workers,
         cors_origins=tuple(args.cors_origin),
+        quick_lane_seconds=max(0.0, args.quick_lane),
     )
     host = f"[{args.host}]" if ":" in args.host else args.host
     sys.stderr.write(

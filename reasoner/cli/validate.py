@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from ..pipeline.render.sanitize import clean_output
 from ._common import add_case_options, knowledge_base_from_args
 
 __all__ = ["register", "run"]
@@ -26,6 +27,6 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:
-        text = report.to_text()
+        text = clean_output(report.to_text())  # case text: escape control characters
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0 if report.conforms else 1

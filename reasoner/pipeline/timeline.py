@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import logging
+import re
 from dataclasses import dataclass
 from enum import Enum
 
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import bind
+from rdflib.xsd_datetime import parse_xsd_date
 from rdflib.term import Node
 
-from ..errors import AsOfError
+from ..errors import AsOfError, InputError
 from ..kb.elapsed import ElapsedProperties, elapsed_properties  # read from the ontology by the kb layer
 from ..vocab import GLR, RDF, XSD
 
@@ -30,6 +34,7 @@ __all__ = [
     "add_months",
     "whole_months_between",
     "resolve_as_of",
+    "reject_timezone_offsets",
     "elapsed_properties",
     "normalise",
 ]
@@ -86,6 +91,65 @@ def parse_as_of_option(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise AsOfError(f"--as-of '{text}' is not a date in the form YYYY-MM-DD.") from None
+
+
+_TIMEZONE = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
+
+
+def _plain_date(lexical: str) -> dt.date:
+    """xsd:date lexical form to a date, refusing a time zone offset instead of dropping it."""
+    if _TIMEZONE.search(lexical.strip()):
+        raise ValueError(f"the xsd:date '{lexical}' carries a time zone offset")
+    return parse_xsd_date(lexical)
+
+
+def _keep_date_offsets() -> None:
+    """Make rdflib keep an offset-carrying xsd:date as written (ill-typed) instead of dropping the offset.
+
+    Why: rdflib normalises literals while parsing, and its xsd:date
+    conversion discards the offset, so by the time a graph exists
+    ``"2026-06-21+14:00"`` reads ``"2026-06-21"``. Binding a stricter
+    constructor (rdflib's public ``rdflib.term.bind``) keeps the lexical
+    form, so :func:`reject_timezone_offsets` can see and refuse it.
+    """
+    logger = logging.getLogger("rdflib.term")
+    previous = logger.level
+    logger.setLevel(logging.ERROR)  # bind() warns that xsd:date was bound before; that is the point
+    try:
+        bind(XSD.date, dt.date, constructor=_plain_date, lexicalizer=dt.date.isoformat, datatype_specific=True)
+    finally:
+        logger.setLevel(previous)
+
+
+_keep_date_offsets()
+
+
+def reject_timezone_offsets(graph: Graph, *, source: str | None = None) -> None:
+    """Refuse xsd:date / xsd:dateTime values that carry a time zone offset (or Z).
+
+    Why refuse rather than convert: rdflib drops the offset when it reads an
+    xsd:date, so ``2026-06-21+14:00`` and ``2026-06-20-10:00`` (the same
+    instant) would count as different days, and which local day a dated
+    instant belongs to is a clinical fact the reasoner must not guess.
+    Elapsed time is counted in whole calendar days and months of plain
+    dates; see docs/security.md#dates.
+    """
+    for subject, prop, value in graph:
+        if isinstance(value, Literal) and value.datatype in (XSD.date, XSD.dateTime):
+            found = _TIMEZONE.search(str(value).strip())
+            if found:
+                raise InputError(
+                    f"the date {_quoted(value)} ({_quoted(prop)} of {_quoted(subject)}) carries the time zone offset '{found.group()}'; "
+                    "glr counts whole calendar days between plain dates and refuses offsets rather than guess "
+                    "the local day. Write the date as YYYY-MM-DD, the day in the patient's own calendar.",
+                    source=source,
+                )
+
+
+def _quoted(term: Node) -> str:
+    """A term inside a message: quoted, control characters escaped, bounded (it comes from the case file)."""
+    text = ascii(str(term)[:200]) if not str(term).isprintable() else f"'{str(term)[:200]}'"
+    return text
 
 
 def resolve_as_of(graph: Graph, *, override: dt.date | None = None, today: dt.date | None = None) -> AsOf:

@@ -50,6 +50,8 @@ class ServerSettings:
     workers: int = 2  #: query worker processes
     cors_origins: tuple[str, ...] = ()  #: origins allowed by CORS; none: CORS off
     max_request_bytes: int = 1_000_000  #: largest POST body accepted
+    quick_lane_seconds: float = 1.0  #: limit on the extra worker used when all regular ones are busy (0: no quick lane)
+    max_url_query_bytes: int = 8192  #: longest GET query string; longer answers 414 "send it as POST"
 
 
 def endpoint_query_files(*directories: Path) -> list[Path]:
@@ -95,7 +97,9 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
 
 def create_app(dataset: "ServedDataset", settings: ServerSettings = ServerSettings()) -> Starlette:
     """An ASGI app serving ``dataset``; its worker pool starts and stops with the app's lifespan."""
-    pool = WorkerPool(dataset.nquads, size=settings.workers, timeout=settings.timeout)
+    pool = WorkerPool(
+        dataset.nquads, size=settings.workers, timeout=settings.timeout, quick_lane_seconds=settings.quick_lane_seconds
+    )
     queries = read_endpoint_queries()
 
     @contextlib.asynccontextmanager
@@ -120,6 +124,12 @@ def create_app(dataset: "ServedDataset", settings: ServerSettings = ServerSettin
     async def sparql(request: Request) -> Response:
         params = request.query_params
         if request.method in ("GET", "HEAD"):
+            if len(request.scope.get("query_string", b"")) > settings.max_url_query_bytes:
+                return _error(
+                    414,
+                    f"the URL's query string is longer than {settings.max_url_query_bytes} bytes; send it as POST "
+                    "(Content-Type: application/sparql-query, the query as the body).",
+                )
             if "update" in params:
                 return _error(403, "this endpoint is read-only: SPARQL Update is not offered (and never over GET).")
             if "query" not in params:
@@ -177,10 +187,12 @@ def create_app(dataset: "ServedDataset", settings: ServerSettings = ServerSettin
             {
                 "knowledge_base": dataset.knowledge_base_version,
                 "graphs": dataset.graph_sizes,
-                "cases": [c.__dict__ for c in dataset.cases],
-                "skipped": [s.__dict__ for s in dataset.skipped],
+                # file names only, and a summary for skipped files: no machine paths, no quoted content
+                "cases": [c.public() for c in dataset.cases],
+                "skipped": [s.public() for s in dataset.skipped],
                 "limits": {"timeout_seconds": settings.timeout, "max_results": settings.max_results, "workers": settings.workers},
                 "workers_replaced": pool.killed,
+                "workers_busy": pool.busy,
             }
         )
 

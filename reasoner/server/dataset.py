@@ -62,14 +62,23 @@ def case_results_graph(case_iri: str) -> str:
     return f"{case_iri}/graph/results"
 
 
-def collect_case_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named, plus the .ttl/.jsonld files directly inside directories named (not recursive:
-    ``examples/invalid/`` holds cases that must fail validation)."""
+def _scan(paths: Iterable[str | Path]) -> tuple[list[Path], list["SkippedCase"]]:
+    """Files to serve and files refused unread: named files as given; in a named directory,
+    regular .ttl/.jsonld files directly inside it (not recursive: ``examples/invalid/`` holds
+    cases that must fail validation), never a symlink leading out of it or a pipe or device."""
+    from .._runtime.safety import refuse_directory_entry
+
     files: list[Path] = []
+    refused: list[SkippedCase] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in CASE_SUFFIXES))
+            for entry in sorted(p for p in path.iterdir() if p.suffix.lower() in CASE_SUFFIXES and not p.is_dir()):
+                why = refuse_directory_entry(entry, path)
+                if why:
+                    refused.append(SkippedCase(str(entry), why, "not read: " + why.split(";")[0]))
+                else:
+                    files.append(entry)
         else:
             files.append(path)
     seen: set[Path] = set()
@@ -79,7 +88,12 @@ def collect_case_files(paths: Iterable[str | Path]) -> list[Path]:
         if key not in seen:
             seen.add(key)
             unique.append(f)
-    return unique
+    return unique, refused
+
+
+def collect_case_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The case files :func:`build_dataset` reads (see :func:`_scan`)."""
+    return _scan(paths)[0]
 
 
 @dataclass(frozen=True)
@@ -90,11 +104,23 @@ class ServedCase:
     results_graph: str
     results: int  # number of derived results (recommendations, cautions, …)
 
+    def public(self) -> dict[str, object]:
+        """For ``/status``: the file's name only, never a machine path."""
+        return {"source": Path(self.source).name, "case_iri": self.case_iri, "data_graph": self.data_graph,
+                "results_graph": self.results_graph, "results": self.results}
+
 
 @dataclass(frozen=True)
 class SkippedCase:
+    """A case not served. ``reason`` is the full message (server log); ``summary`` is what
+    ``/status`` shows: it never quotes the file, since a parse error may quote its content."""
+
     source: str
     reason: str
+    summary: str = ""
+
+    def public(self) -> dict[str, str]:
+        return {"source": Path(self.source).name, "reason": self.summary or self.reason}
 
 
 @dataclass
@@ -113,6 +139,16 @@ def _add_graph(store: object, graph: "Graph", name: str) -> None:
 
     data = graph.serialize(format="nt", encoding="utf-8")
     store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))  # type: ignore[attr-defined]
+
+
+def _summary(exc: Exception) -> str:
+    from ..errors import InputError, UnsafeInputError
+
+    if isinstance(exc, UnsafeInputError):
+        return "refused as unsafe input (see the server log)"
+    if isinstance(exc, InputError):
+        return "not readable as a case graph (see the server log)"
+    return f"could not be processed: {type(exc).__name__} (see the server log)"
 
 
 def _count_results(result: object) -> int:
@@ -141,20 +177,24 @@ def build_dataset(
     _add_graph(store, kb.ontology, ONTOLOGY_GRAPH)
     _add_graph(store, kb.knowledge, KB_GRAPH)
     served: list[ServedCase] = []
-    skipped: list[SkippedCase] = []
+    files, skipped = _scan(paths)
     taken: dict[str, str] = {}
-    for path in collect_case_files(paths):
+    for path in files:
         try:
             result = recommend(path, kb=kb, as_of=as_of, engine=engine)
         except GlrError as exc:
-            skipped.append(SkippedCase(str(path), str(exc)))
+            skipped.append(SkippedCase(str(path), str(exc), _summary(exc)))
             continue
         if not result.validation.conforms:
             skipped.append(SkippedCase(str(path), "does not conform to the case shapes (run `glr validate` on it)"))
             continue
         case_iri = result.case
         if case_iri in taken:
-            skipped.append(SkippedCase(str(path), f"the same case (<{case_iri}>) as {taken[case_iri]}, which is served"))
+            skipped.append(SkippedCase(
+                str(path),
+                f"the same case (<{case_iri}>) as {taken[case_iri]}, which is served",
+                f"the same case as {Path(taken[case_iri]).name}, which is served",
+            ))
             continue
         taken[case_iri] = str(path)
         data_name, results_name = case_data_graph(case_iri), case_results_graph(case_iri)

@@ -30,10 +30,18 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+#: request-line and header bytes h11 accepts before answering a bare "Invalid HTTP request"; above the
+#: app's own URL limit (ServerSettings.max_url_query_bytes), so a long GET query gets 414 with a hint instead
+_MAX_REQUEST_HEAD_BYTES = 256 * 1024
+
+
 def _uvicorn_config(app: Any, host: str, port: int, log_level: str) -> Any:
     import uvicorn
 
-    return uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on", access_log=log_level == "info")
+    return uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, lifespan="on", access_log=log_level == "info",
+        http="h11", h11_max_incomplete_event_size=_MAX_REQUEST_HEAD_BYTES,
+    )
 
 
 def serve_forever(dataset: "ServedDataset", settings: ServerSettings, *, host: str = "127.0.0.1", port: int = 7878, log_level: str = "info") -> None:

@@ -188,25 +188,35 @@ class _Worker:
 
 
 class WorkerPool:
-    """A fixed number of worker processes; a query that overruns its limit kills its worker.
+    """Worker processes in two lanes; a query that overruns its limit kills its worker.
 
     ``run`` waits at most ``timeout`` seconds in total: queueing for a free
     worker plus evaluation. A killed worker is replaced in the background.
+
+    Why two lanes: with every regular worker held by a runaway query, a
+    cheap ``ASK`` would queue behind them for the whole time limit and get
+    503. So one extra worker, the *quick lane*, takes a query only when no
+    regular worker is free, and gives it at most ``quick_lane_seconds``:
+    cheap queries are answered at once, and a runaway that lands there
+    holds it for that long, not for the full limit.
     """
 
     START_TIMEOUT = 60.0
 
-    def __init__(self, nquads: bytes, *, size: int = 2, timeout: float = 10.0) -> None:
+    def __init__(self, nquads: bytes, *, size: int = 2, timeout: float = 10.0, quick_lane_seconds: float = 1.0) -> None:
         if size < 1:
             raise ValueError("the pool needs at least one worker")
         self.nquads = nquads
         self.size = size
         self.timeout = timeout
+        self.quick_lane_seconds = quick_lane_seconds
         self._ctx = multiprocessing.get_context("spawn")
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._idle: dict[bool, list[_Worker]] = {False: [], True: []}  # quick lane? -> idle workers
+        self._changed: asyncio.Condition | None = None
         self._all: set[_Worker] = set()
         self._replacing: set[asyncio.Task[None]] = set()
         self.killed = 0
+        self.busy = 0  #: regular workers evaluating a query now
 
     def _spawn(self) -> _Worker:
         worker = _Worker(self._ctx, self.nquads)
@@ -215,24 +225,44 @@ class WorkerPool:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._idle = asyncio.Queue()
-        workers = await asyncio.gather(*(loop.run_in_executor(None, self._spawn) for _ in range(self.size)))
-        for worker in workers:
+        self._changed = asyncio.Condition()
+        lanes = [False] * self.size + ([True] if self.quick_lane_seconds > 0 else [])
+        workers = await asyncio.gather(*(loop.run_in_executor(None, self._spawn) for _ in lanes))
+        for worker, quick in zip(workers, lanes):
             self._all.add(worker)
-            self._idle.put_nowait(worker)
+            self._idle[quick].append(worker)
 
-    async def _replace(self, worker: _Worker) -> None:
+    async def _release(self, worker: _Worker, quick: bool) -> None:
+        assert self._changed is not None
+        async with self._changed:
+            self._idle[quick].append(worker)
+            self._changed.notify()
+
+    async def _acquire(self, deadline: float) -> tuple[_Worker, bool] | None:
+        """An idle regular worker, else the idle quick-lane worker; None if neither frees up in time."""
+        assert self._changed is not None
+        async with self._changed:
+            try:
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: bool(self._idle[False] or self._idle[True])),
+                    timeout=max(0.0, deadline - time.monotonic()),
+                )
+            except asyncio.TimeoutError:
+                return None
+            quick = not self._idle[False]
+            return self._idle[quick].pop(), quick
+
+    async def _replace(self, worker: _Worker, quick: bool) -> None:
         loop = asyncio.get_running_loop()
         self._all.discard(worker)
         await loop.run_in_executor(None, worker.kill)
         fresh = await loop.run_in_executor(None, self._spawn)
         self._all.add(fresh)
-        assert self._idle is not None
-        self._idle.put_nowait(fresh)
+        await self._release(fresh, quick)
 
-    def _schedule_replacement(self, worker: _Worker) -> None:
+    def _schedule_replacement(self, worker: _Worker, quick: bool) -> None:
         self.killed += 1
-        task = asyncio.get_running_loop().create_task(self._replace(worker))
+        task = asyncio.get_running_loop().create_task(self._replace(worker, quick))
         self._replacing.add(task)
         task.add_done_callback(self._replaced)
 
@@ -242,20 +272,28 @@ class WorkerPool:
             _log.error("a SPARQL worker could not be replaced (%s workers left): %s", len(self._all), task.exception())
 
     async def run(self, job: Job) -> Reply:
-        if self._idle is None:
+        if self._changed is None:
             raise RuntimeError("the worker pool is not started")
         loop = asyncio.get_running_loop()
         deadline = time.monotonic() + self.timeout
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout=self.timeout)
-        except asyncio.TimeoutError:
+        acquired = await self._acquire(deadline)
+        if acquired is None:
             return _text(503, f"all query workers stayed busy for the {self.timeout:g} s time limit; try again shortly.")
+        worker, quick = acquired
+        remaining = max(0.0, deadline - time.monotonic())
+        limit = min(remaining, self.quick_lane_seconds) if quick else remaining
+        self.busy += not quick
         try:
             worker.conn.send(job)
-            remaining = max(0.0, deadline - time.monotonic())
-            answered = await loop.run_in_executor(None, worker.conn.poll, remaining)
+            answered = await loop.run_in_executor(None, worker.conn.poll, limit)
             if not answered:
-                self._schedule_replacement(worker)
+                self._schedule_replacement(worker, quick)
+                if quick and limit < remaining:
+                    return _text(
+                        503,
+                        "every regular query worker is busy with a long query, and on the quick lane a query may "
+                        f"take at most {self.quick_lane_seconds:g} s. Try again shortly, or start the server with more --workers.",
+                    )
                 return _text(
                     503,
                     f"the query was stopped after the {self.timeout:g} s time limit of this endpoint. "
@@ -264,9 +302,11 @@ class WorkerPool:
             reply: Reply = worker.conn.recv()
         except BaseException:
             # Cancelled (client went away) or a broken pipe: the worker's state is unknown.
-            self._schedule_replacement(worker)
+            self._schedule_replacement(worker, quick)
             raise
-        self._idle.put_nowait(worker)
+        finally:
+            self.busy -= not quick
+        await self._release(worker, quick)
         return reply
 
     async def close(self) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..results import Criterion, Evidence, Premise, Recommendation, RecommendationResult
+from .sanitize import sanitized_output
 
 __all__ = ["render_markdown"]
 
@@ -78,9 +79,8 @@ def _recommendation(number: int, r: Recommendation, result: RecommendationResult
     lines: list[str] = []
     if r.conditional_on:
         lines.append(
-            "Conditional: holds only if what is not yet checked allows it: "
-            + "; ".join(needs.get(n, n) for n in r.conditional_on)
-            + " (not yet checked)"
+            "Conditional: only if these allow it - "
+            + "; ".join(f"{needs.get(n, n)} (not yet checked)" for n in r.conditional_on)
         )
     if r.text:
         lines.append(r.text)
@@ -94,6 +94,7 @@ def _recommendation(number: int, r: Recommendation, result: RecommendationResult
     return _item(f"{number}.", f"**{r.label}** — priority: {r.priority}", lines)
 
 
+@sanitized_output  # case text is escaped and bounded per value (issue 11); keep on any rewrite
 def render_markdown(result: RecommendationResult) -> str:
     out = [f"# Plan for {result.case or result.source}", ""]
     out.append(f"- As-of date: {result.as_of.describe()}")
