@@ -11,7 +11,7 @@ keep working: 127.0.0.1, ::1 and 'localhost' are allowed.
 A test that opens a file outside the repository, the temp directories,
 the Python installation (stdlib, site-packages), the knowledge-base cache
 and the runtime's own read-only system files fails too: no parser may be
-talked into reading ``/etc/passwd`` or ``../shared`` (issue 11). Files
+talked into reading ``/etc/passwd`` or a sibling folder of the checkout (issue 11). Files
 opened by native code and by subprocesses are not seen here; the hostile
 tests check those through their output.
 """

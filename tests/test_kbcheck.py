@@ -91,7 +91,8 @@ def test_layout_accepts_a_root_a_queries_dir_or_one_module() -> None:
     by_root = resolve_layout(ROOT)
     by_queries = resolve_layout(ROOT / "queries")
     by_module = resolve_layout(ROOT / "queries" / "postfusion")
-    assert by_root.modules == by_queries.modules == by_module.modules == (ROOT / "queries" / "postfusion",)
+    assert by_root.modules == by_queries.modules == (ROOT / "queries" / "opioids-cdc2022", ROOT / "queries" / "postfusion")
+    assert by_module.modules == (ROOT / "queries" / "postfusion",)
     assert by_root.ontology_dir == ROOT / "ontology"
 
 

@@ -401,8 +401,7 @@ def test_result_cap(endpoint) -> None:
 
 
 def _busy_workers(endpoint) -> int:
-    pool = endpoint.app.state.pool
-    return pool.size - pool._idle.qsize()
+    return endpoint.app.state.pool.busy
 
 
 def test_runaway_query_is_stopped_at_the_limit_and_others_still_served(endpoint) -> None:

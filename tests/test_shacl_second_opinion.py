@@ -94,11 +94,12 @@ def test_pyrudof_reports_the_same_results_as_pyshacl(path: Path, shapes: Graph, 
 
 def _knowledge_base_graph() -> tuple[Graph, Graph]:
     from reasoner.kb.check import resolve_layout
+    from reasoner.kb.knowledge import module_files
 
     layout = resolve_layout()
     data = Graph().parse(layout.ontology_dir / "glr.ttl", format="turtle")
     for module in layout.modules:
-        for ttl in sorted(module.rglob("*.ttl")):
+        for ttl in module_files(module):
             data.parse(ttl, format="turtle")
     shapes = Graph()
     for ttl in sorted(layout.kb_shapes_dir.glob("*.ttl")):

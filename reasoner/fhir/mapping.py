@@ -2,7 +2,8 @@
 
 Why: mapping FHIR to the case vocabulary is knowledge, so it is data —
 CONSTRUCT rules, one per concept, and code maps in RDF — kept in each
-module's ``fhir/`` directory (``map/*.rq``, ``link/*.rq``, ``codes/*.ttl``)
+module's ``fhir/`` directory (``map/*.rq``, ``link/*.rq``, ``codes/*.ttl``,
+and ``data/*.ttl`` for bulk tables only the mapper reads)
 plus the generic ones in this package (``queries/``, ``maps/``). This
 module only finds those files and runs them, phase by phase:
 
@@ -51,6 +52,7 @@ def mapping_set(module_dirs: list[Path], ontology_file: Path) -> MappingSet:
     data = [ontology_file, *sorted((_HERE / "maps").glob("*.ttl"))]
     for d in module_dirs:
         data.extend(sorted((Path(d) / "fhir" / "codes").glob("*.ttl")))
+        data.extend(sorted((Path(d) / "fhir" / "data").glob("*.ttl")))  # mapping-only tables, not in the knowledge base
     return MappingSet(queries=tuple(queries), data_files=tuple(data))
 
 
@@ -77,27 +79,39 @@ def _run_oxigraph(view_jsonld: bytes, mappings: MappingSet) -> bytes:
     return ox.serialize(out, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
+_DATA_GRAPHS: dict[tuple[Path, ...], Graph] = {}
+
+
+def _data_graph(paths: tuple[Path, ...]) -> Graph:
+    """The code maps and ontology, parsed once per process (they are many thousand triples)."""
+    if paths not in _DATA_GRAPHS:
+        graph = Graph()
+        for path in paths:
+            graph.parse(path, format="turtle")
+        _DATA_GRAPHS[paths] = graph
+    return _DATA_GRAPHS[paths]
+
+
 def _run_rdflib(view_jsonld: bytes, mappings: MappingSet) -> bytes:
     import pyoxigraph as ox
 
-    base = Graph()
+    work = Graph()
     # the same JSON-LD reading for both engines: pyoxigraph parses, rdflib gets N-Triples
     nt = ox.serialize(ox.parse(view_jsonld, format=ox.RdfFormat.JSON_LD), format=ox.RdfFormat.N_TRIPLES) or b""
-    base.parse(data=nt.decode("utf-8"), format="nt")
-    for path in mappings.data_files:
-        base.parse(path, format="turtle")
+    work.parse(data=nt.decode("utf-8"), format="nt")
+    work += _data_graph(mappings.data_files)
     facts = Graph()
     for phase in PHASES:
-        union = base + facts
         built = Graph()
         for query_phase, path, text in mappings.queries:
             if query_phase != phase:
                 continue
             try:
-                built += union.query(text).graph
+                built += work.query(text).graph
             except Exception as exc:  # noqa: BLE001 - any rule failure is a broken knowledge base
                 raise KnowledgeBaseError(f"mapping rule failed: {' '.join(str(exc).split())[:300]}", source=str(path)) from None
         facts += built
+        work += built  # the next phase sees this one's facts, never the phase itself
     return facts.serialize(format="nt", encoding="utf-8")
 
 

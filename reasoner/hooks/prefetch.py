@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import InputError
 
-__all__ = ["PREFETCH", "AssembledBundle", "assemble_bundle"]
+__all__ = ["PREFETCH", "AssembledBundle", "assemble_bundle", "draft_orders"]
 
 #: prefetch templates every patient-data service asks for (CDS Hooks 2.0 §Prefetch Template)
 PREFETCH = {
@@ -35,6 +35,8 @@ class AssembledBundle:
 
 
 def _resources(key: str, item: Any) -> list[dict[str, Any]]:
+    if isinstance(item, dict) and "resourceType" not in item and isinstance(item.get("resource"), dict):
+        item = item["resource"]  # a Bundle.entry (resource + response), as a FHIR batch returns it
     if not isinstance(item, dict) or not isinstance(item.get("resourceType"), str):
         raise InputError(f"prefetch item '{key}' is not a FHIR resource (no resourceType).", source="CDS Hooks request")
     if item["resourceType"] == "Bundle":
@@ -45,31 +47,67 @@ def _resources(key: str, item: Any) -> list[dict[str, Any]]:
     return [item]
 
 
+def draft_orders(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """The orders being written (context.draftOrders, a Bundle): part of the record the advice is about."""
+    drafts = context.get("draftOrders")
+    if drafts is None:
+        return []
+    if not isinstance(drafts, dict) or drafts.get("resourceType") != "Bundle":
+        raise InputError("context.draftOrders is not a FHIR Bundle.", source="CDS Hooks request")
+    return _resources("draftOrders", drafts)
+
+
+def _own_patient(order: dict[str, Any], patient_id: str) -> dict[str, Any]:
+    """A draft order is for the patient in context (CDS Hooks order-select/order-sign): say so when its subject does not."""
+    if (order.get("subject") or {}).get("reference") == f"Patient/{patient_id}":
+        return order
+    return {**order, "subject": {"reference": f"Patient/{patient_id}"}}
+
+
 def assemble_bundle(context: dict[str, Any], prefetch: dict[str, Any] | None, *, today: dt.date, base: str = "") -> AssembledBundle:
-    """A collection Bundle of every prefetched resource, stamped with the day of the request."""
+    """A collection Bundle of every prefetched resource and draft order, stamped with the day of the request.
+
+    Every prefetch item is read, also those under keys other than this service's
+    templates (an EHR may prefetch for another service's template names). A
+    ``patientId`` given as a reference (``Patient/x``) is read as the id ``x``.
+    """
     patient_id = context.get("patientId")
     if not isinstance(patient_id, str) or not patient_id:
         raise InputError("the request's context has no patientId.", source="CDS Hooks request")
+    patient_id = patient_id.removeprefix("Patient/")
     prefetch = prefetch or {}
     if not isinstance(prefetch, dict):
         raise InputError("prefetch must be a JSON object.", source="CDS Hooks request")
     missing = tuple(k for k in PREFETCH if prefetch.get(k) is None)
     resources: list[dict[str, Any]] = []
-    for key in PREFETCH:
+    for key in [*PREFETCH, *sorted(k for k in prefetch if k not in PREFETCH)]:
         if prefetch.get(key) is not None:
             resources.extend(_resources(key, prefetch[key]))
+    drafts = [_own_patient(order, patient_id) for order in draft_orders(context)]
     if not any(r.get("resourceType") == "Patient" and r.get("id") == patient_id for r in resources):
         resources.insert(0, {"resourceType": "Patient", "id": patient_id})  # the context names the patient
-    seen: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
     entries = []
     for r in resources:
         key = (str(r.get("resourceType")), str(r.get("id")))
         if r.get("id") and key in seen:
             continue
-        seen.add(key)
+        seen[key] = r
         entry: dict[str, Any] = {"resource": r}
         if r.get("id"):
             entry["fullUrl"] = f"{base}{r['resourceType']}/{r['id']}" if base else f"urn:glr-hooks:{r['resourceType']}/{r['id']}"
+        entries.append(entry)
+    for r in drafts:
+        # a draft already sent in prefetch, unchanged, is one order; a draft that shares a stored
+        # record's id but says something else is the order being written, kept beside that record
+        key = (str(r.get("resourceType")), str(r.get("id")))
+        if r.get("id") and seen.get(key) == r:
+            continue
+        entry = {"resource": r}
+        if r.get("id"):
+            entry["fullUrl"] = f"urn:glr-hooks:draft:{r['resourceType']}/{r['id']}" if key in seen else (
+                f"{base}{r['resourceType']}/{r['id']}" if base else f"urn:glr-hooks:{r['resourceType']}/{r['id']}")
+            seen[key] = r
         entries.append(entry)
     bundle = {"resourceType": "Bundle", "id": f"cds-hooks-{patient_id}", "type": "collection", "timestamp": f"{today.isoformat()}T00:00:00Z", "entry": entries}
     return AssembledBundle(bundle=bundle, missing=missing)

@@ -1,4 +1,4 @@
-"""The CDS Hooks 2.0 service: discovery, patient-view per module, order-select/order-sign for imaging.
+"""The CDS Hooks 2.0 service: discovery, patient-view/order-select/order-sign per module, order checks for imaging.
 
 Why Starlette: the SPARQL endpoint (reasoner/server/) already uses it. A
 request's prefetch is assembled into a FHIR Bundle, imported through the
@@ -50,13 +50,15 @@ class HookService:
 def _services(kb: KnowledgeBase) -> list[HookService]:
     found = [
         HookService(
-            id=f"glr-{m.directory.name}-patient-view",
-            hook="patient-view",
-            title=f"glr: {m.label}",
-            description=f"Explained next steps from the '{m.directory.name}' guideline module (knowledge base {kb.version}).",
+            id=f"glr-{m.directory.name}-{hook}",
+            hook=hook,
+            title=f"glr: {m.label}" + ("" if hook == "patient-view" else f" ({hook})"),
+            description=f"Explained next steps from the '{m.directory.name}' guideline module (knowledge base {kb.version})"
+            + ("." if hook == "patient-view" else ", with the draft orders read as part of the record."),
             module_iri=str(m.iri),
         )
         for m in kb.modules
+        for hook in ("patient-view", "order-select", "order-sign")
     ]
     for hook in ("order-select", "order-sign"):
         found.append(HookService(
@@ -193,9 +195,10 @@ def create_app(
         except GlrError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         result = of_module(full, service.module_iri)
-        label = kb.modules[0].label if len(kb.modules) == 1 else "glr guideline modules"
+        own = [m.label for m in kb.modules if str(m.iri) == service.module_iri]
+        label = own[0] if own else kb.modules[0].label if len(kb.modules) == 1 else "glr guideline modules"
         patient_id = body["context"]["patientId"]
-        if service.hook == "patient-view":
+        if service.hook == "patient-view" or service.module_iri is not None:
             cards = plan_cards(result, service=service.id, module_label=label, base_url=base_url, missing=assembled.missing,
                                suggestions=orders.suggestions(patient_id, f"{service.id}|{result.case}"))
         else:

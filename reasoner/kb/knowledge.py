@@ -18,13 +18,13 @@ from .._runtime import safety
 from ..errors import KnowledgeBaseError
 from ..paths import ONTOLOGY_DIR, QUERIES_DIR, SHAPES_DIR
 from .elapsed import ElapsedProperties, elapsed_properties
-from .packs import discover_packs, pack_files
+from .packs import MAPPING_DATA_DIR, discover_packs, pack_files
 from ..vocab import GLR, GLR_ONTOLOGY_IRI, OWL, RDF, RDFS
 
 if TYPE_CHECKING:
     from .priorities import PriorityScale
 
-__all__ = ["Rule", "Module", "KnowledgeBase", "load_knowledge_base", "discover_modules", "RESULT_SEGMENTS"]
+__all__ = ["Rule", "Module", "KnowledgeBase", "load_knowledge_base", "discover_modules", "module_files", "MAPPING_DATA_DIR", "RESULT_SEGMENTS"]
 
 #: result class → the IRI path segment rules use for result nodes
 RESULT_SEGMENTS: dict[URIRef, str] = {
@@ -181,6 +181,11 @@ def _parse_ttl(path: Path, graph: Graph) -> Graph:
         raise KnowledgeBaseError(f"cannot parse: {' '.join(str(exc).split())[:300]}", source=str(path)) from None
     graph += part
     return part
+
+
+def module_files(directory: Path) -> list[Path]:
+    """A module's Turtle files the knowledge base loads (fixtures and ``fhir/data/`` tables excepted; reasoner/kb/packs.py)."""
+    return pack_files(directory).all_turtle()
 
 
 def discover_modules(queries_dir: Path = QUERIES_DIR) -> list[Path]:

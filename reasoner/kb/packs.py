@@ -11,6 +11,8 @@ outside its directory.
     <pack>/shapes/*.ttl       its case shapes and value sets: join the core case shapes
     <pack>/endpoint/*.rq      its ready-made queries for endpoint users
     <pack>/fixtures/          its example cases with expectations (tests read them)
+    <pack>/fhir/data/*.ttl    bulk tables only its FHIR mapping rules read (value-set members,
+                              drug tables): parsed by the mapper, never loaded into the knowledge base
     <pack>/**/*.ttl (rest)    catalogue, evidence, rules/*.ttl, codes: the knowledge graph
 """
 
@@ -19,10 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PACK_FILE", "PackFiles", "pack_files", "discover_packs", "is_pack"]
+__all__ = ["PACK_FILE", "MAPPING_DATA_DIR", "PackFiles", "pack_files", "discover_packs", "is_pack"]
 
 PACK_FILE = "module.ttl"
 _ONTOLOGY, _SHAPES, _ENDPOINT, _FIXTURES = "ontology", "shapes", "endpoint", "fixtures"
+#: where a pack keeps bulk tables only its FHIR mapping rules read: never loaded into the knowledge base
+MAPPING_DATA_DIR = ("fhir", "data")
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,9 @@ def pack_files(directory: Path) -> PackFiles:
     directory = Path(directory)
     ontology, shapes, knowledge = [], [], []
     for ttl in sorted(directory.rglob("*.ttl")):
-        top = ttl.relative_to(directory).parts[0]
-        if top == _FIXTURES:
+        parts = ttl.relative_to(directory).parts
+        top = parts[0]
+        if top == _FIXTURES or parts[:2] == MAPPING_DATA_DIR:
             continue
         {_ONTOLOGY: ontology, _SHAPES: shapes}.get(top, knowledge).append(ttl)
     endpoint = sorted((directory / _ENDPOINT).glob("*.rq"))

@@ -131,6 +131,7 @@ class _Derived:
     assessments: tuple[str, ...]
     notes: tuple[str, ...]
     criteria: tuple[Criterion, ...]
+    module: str = ""  # the directory name of the guideline module whose rule derived it
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ class Recommendation(_Derived):
             "text": self.text,
             "priority": self.priority,
             "rule": self.rule,
+            "module": self.module,
             "rules": list(self.rules),
             "based_on_assessments": list(self.assessments),
             "premises": [p.to_json() for p in self.premises],
@@ -169,6 +171,7 @@ class NotRecommended(_Derived):
             "id": self.id,
             "label": self.label,
             "rule": self.rule,
+            "module": self.module,
             "reasons": [r.to_json() for r in self.reasons],
             "premises": [p.to_json() for p in self.premises],
             "evidence": [e.to_json() for e in self.evidence],
@@ -186,6 +189,7 @@ class Caution(_Derived):
             "label": self.label,
             "text": self.text,
             "rule": self.rule,
+            "module": self.module,
             "based_on_assessments": list(self.assessments),
             "premises": [p.to_json() for p in self.premises],
             "evidence": [e.to_json() for e in self.evidence],
@@ -204,6 +208,7 @@ class InformationNeed(_Derived):
             "label": self.label,
             "affects": list(self.affects),
             "rule": self.rule,
+            "module": self.module,
             "premises": [p.to_json() for p in self.premises],
             "criteria": [c.to_json() for c in self.criteria],
         }
@@ -216,6 +221,7 @@ class Assessment(_Derived):
             "id": self.id,
             "label": self.label,
             "rule": self.rule,
+            "module": self.module,
             "premises": [p.to_json() for p in self.premises],
             "evidence": [e.to_json() for e in self.evidence],
             "criteria": [c.to_json() for c in self.criteria],
@@ -432,7 +438,12 @@ class _Explainer:
             assessments=tuple(self.kb.catalogue_id(self.derived.value(a, GLR.ofKind)) for a in assessments if self.derived.value(a, GLR.ofKind) is not None),
             notes=tuple(notes),
             criteria=self.criteria(rules),
+            module=self.module_name(primary.module if primary else None),
         )
+
+    def module_name(self, iri: Node | None) -> str:
+        """A module's directory name: the id results carry in JSON (``module``) and group by in Markdown."""
+        return next((m.directory.name for m in self.kb.modules if m.iri == iri), "")
 
     def priority(self, result: Node) -> Priority:
         """The most pressing priority any rule gave the result, else its kind's default, else the lowest level."""

@@ -154,7 +154,7 @@ def test_premise_texts(red_flag: dict) -> None:
 def test_json_keys_are_additions_only(red_flag: dict) -> None:
     rec = red_flag["recommendations"][0]
     old = {"id", "label", "text", "priority", "rule", "rules", "based_on_assessments", "premises", "evidence", "notes"}
-    assert set(rec) == old | {"criteria", "deferred_by", "conditional_on", "existing_order"}
+    assert set(rec) == old | {"criteria", "deferred_by", "conditional_on", "existing_order"} | {"module"}  # issue 10, issue 15
     assert {"unconsidered_findings", "source_status"} <= set(red_flag)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..results import Criterion, Evidence, Premise, Recommendation, RecommendationResult
+from ..results import Assessment, Caution, Criterion, Evidence, InformationNeed, NotRecommended, Premise, Recommendation, RecommendationResult
 from .sanitize import sanitized_output
 
 __all__ = ["render_markdown"]
@@ -54,9 +54,11 @@ def _details(
     return lines
 
 
-def _detail_ids(item_id: str, rules: Iterable[str] = (), evidence: Iterable[Evidence] = ()) -> str:
+def _detail_ids(item_id: str, rules: Iterable[str] = (), evidence: Iterable[Evidence] = (), module: str = "") -> str:
     """The trailing traceability line: ids belong here, not in the clinician's sentences."""
     parts = [f"id {item_id}"]
+    if module:
+        parts.append(f"module {module}")
     rules = list(rules)
     if rules:
         parts.append(f"rule {', '.join(rules)}")
@@ -90,8 +92,34 @@ def _recommendation(number: int, r: Recommendation, result: RecommendationResult
     if r.deferred_by:
         lines.append("Waits for: " + "; ".join(labels.get(i, i) for i in r.deferred_by))
     lines += _details(r.premises, r.evidence, r.criteria, r.notes, (assessments.get(a, a) for a in r.assessments))
-    lines.append(_detail_ids(r.id, r.rules or (r.rule,), r.evidence))
+    lines.append(_detail_ids(r.id, r.rules or (r.rule,), r.evidence, _shown_module(r, result)))
     return _item(f"{number}.", f"**{r.label}** — priority: {r.priority}", lines)
+
+
+def _modules(result: RecommendationResult) -> dict[str, list[str]]:
+    """Each module that derived something, with the labels of its results, in plan order."""
+    found: dict[str, list[str]] = {}
+    for group in (result.recommendations, result.not_recommended, result.cautions, result.information_needs, result.assessments):
+        for item in group:
+            found.setdefault(item.module, []).append(item.label)
+    return found
+
+
+def _shown_module(item: Recommendation | NotRecommended | Caution | InformationNeed | Assessment, result: RecommendationResult) -> str:
+    """The item's module, named in its Detail line only when more than one module speaks on the case."""
+    return item.module if len(_modules(result)) > 1 else ""
+
+
+def _by_module(result: RecommendationResult) -> list[str]:
+    """When several modules speak: the plan's items grouped by module (the plan itself stays in priority order)."""
+    modules = _modules(result)
+    if len(modules) < 2:
+        return []
+    out = ["## By guideline module", "",
+           "The plan above is ordered by priority across every module; here is what each module said.", ""]
+    out += [f"- **{module or 'unnamed module'}**: {'; '.join(labels)}" for module, labels in modules.items()]
+    out.append("")
+    return out
 
 
 @sanitized_output  # case text is escaped and bounded per value (issue 11); keep on any rewrite
@@ -128,21 +156,21 @@ def render_markdown(result: RecommendationResult) -> str:
         for no in result.not_recommended:
             lines = [f"{reason.text}: {reason.state}" for reason in no.reasons]
             lines += _details(no.premises, no.evidence, no.criteria)
-            lines.append(_detail_ids(no.id, (no.rule,), no.evidence))
+            lines.append(_detail_ids(no.id, (no.rule,), no.evidence, _shown_module(no, result)))
             out += _item("-", f"**{no.label}** is not indicated:", lines)
         out.append("")
     if result.cautions:
         out += ["## Cautions", ""]
         for c in result.cautions:
             lines = _details(c.premises, c.evidence, c.criteria)
-            lines.append(_detail_ids(c.id, (c.rule,), c.evidence))
+            lines.append(_detail_ids(c.id, (c.rule,), c.evidence, _shown_module(c, result)))
             out += _item("-", f"**{c.label}**: {c.text}", lines)
         out.append("")
     if result.information_needs:
         out += ["## Information that would change this plan", ""]
         for n in result.information_needs:
             head = f"**{n.label}** is not documented; it affects: {'; '.join(n.affects_labels or n.affects) or '—'}"
-            out += _item("-", head, [*(f"Criterion: {_sentence(c.text)}" for c in n.criteria), _detail_ids(n.id, (n.rule,))])
+            out += _item("-", head, [*(f"Criterion: {_sentence(c.text)}" for c in n.criteria), _detail_ids(n.id, (n.rule,), module=_shown_module(n, result))])
         out.append("")
     if result.unconsidered_findings:
         out += [
@@ -157,9 +185,10 @@ def render_markdown(result: RecommendationResult) -> str:
         out += ["## Interpretive assessments", ""]
         for a in result.assessments:
             lines = _details(a.premises, a.evidence, a.criteria)
-            lines.append(_detail_ids(a.id, (a.rule,), a.evidence))
+            lines.append(_detail_ids(a.id, (a.rule,), a.evidence, _shown_module(a, result)))
             out += _item("-", f"**{a.label}**", lines)
         out.append("")
+    out += _by_module(result)
     groups = (result.recommendations, result.not_recommended, result.cautions, result.assessments)
     sources = sorted({(e.source, e.source_note) for group in groups for item in group for e in item.evidence})
     if sources:
