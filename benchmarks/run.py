@@ -14,7 +14,10 @@ Prints, on synthetic cases (benchmarks/synthetic.py, all valid per the shapes):
    the ratio pipeline / floor; plus pyrudof validating the same graphs and
    whether its verdicts equal pySHACL's;
 4. `glr batch` (the Python entry point) with 1 worker and with every core,
-   with pySHACL and with the pyrudof first pass (--validator pyrudof).
+   with pySHACL and with the pyrudof first pass (--validator pyrudof);
+5. the per-case and the multi-case path (issue 17: rules once per store of
+   K cases) side by side: ms per case per stage, in process, and `glr batch`
+   cases/s, with their ratio (``--only-multicase`` prints just this).
 
 Figures and the command that produced them are recorded in docs/performance.md.
 """
@@ -87,6 +90,60 @@ def _stages(paths: list[Path], kb, engine: str, recommend) -> dict[str, float]:
     out = {stage: totals[stage] / len(paths) for stage in STAGES}
     out["total"] = wall / len(paths)
     return out
+
+
+def multicase_stages(paths: list[Path], kb, cases_per_store: int) -> dict[str, float]:
+    """The multi-case path of `glr batch` (reasoner/batch/many.py), per stage: parse, normalise and
+    validate each case (pyrudof first pass), rules once per store of ``cases_per_store`` cases,
+    then explain and JSON for each case."""
+    from reasoner.batch.multicase import MultiCaseRules
+    from reasoner.batch.rudof import RudofFirstValidator
+    from reasoner.pipeline.run import explain_prepared, prepare_case
+
+    validator = RudofFirstValidator(kb)
+    rules = MultiCaseRules(kb)
+    totals = dict.fromkeys(STAGES, 0.0)
+    t_all = time.perf_counter()
+    for start in range(0, len(paths), cases_per_store):
+        prepared = [prepare_case(path, kb=kb, validator=validator) for path in paths[start : start + cases_per_store]]
+        for case in prepared:
+            for stage in ("parse", "normalise", "validate"):
+                totals[stage] += case.timings[stage]
+        t0 = time.perf_counter()
+        derived = rules.run([(case.case_iri, case.graph) for case in prepared])
+        totals["rules"] += time.perf_counter() - t0
+        for case, graph in zip(prepared, derived):
+            t0 = time.perf_counter()
+            result = explain_prepared(case, kb=kb, engine="oxigraph", derived=graph, rules_seconds=0.0)
+            t1 = time.perf_counter()
+            json.dumps(result.to_json(), ensure_ascii=False)
+            totals["explain"] += t1 - t0
+            totals["output"] += time.perf_counter() - t1
+    wall = time.perf_counter() - t_all
+    out = {stage: totals[stage] / len(paths) for stage in STAGES}
+    out["total"] = wall / len(paths)
+    return out
+
+
+def multicase_section(paths: list[Path], kb, repeat: int, cases_per_store: int, batch_paths: list[Path], tmp: Path, cores: int) -> None:
+    """Per-case and multi-case paths side by side, per stage and in `glr batch`, with their ratio."""
+    print(f"\n## Per-case vs multi-case path (oxigraph + pyrudof first pass, {len(paths)} cases, "
+          f"{cases_per_store} cases per store), ms per case, best of {repeat}")
+    print(f"  {'path':11s}" + "".join(f"{s:>10s}" for s in STAGES) + f"{'total':>10s}{'cases/s':>10s}")
+    per_case = best_of(repeat, lambda: pipeline_stages(paths, kb, "oxigraph", validator="pyrudof"))
+    multi = best_of(repeat, lambda: multicase_stages(paths, kb, cases_per_store))
+    for name, r in (("per-case", per_case), ("multi-case", multi)):
+        print(f"  {name:11s}" + "".join(f"{_ms(r[s]):>10s}" for s in STAGES) + f"{_ms(r['total']):>10s}{1 / r['total']:10.1f}")
+    print(f"  {'ratio':11s}" + "".join(f"{per_case[s] / multi[s] if multi[s] else 0:9.2f}x" for s in STAGES)
+          + f"{per_case['total'] / multi['total']:9.2f}x   (per-case time / multi-case time)")
+    print(f"\n## glr batch, per-case vs multi-case (reasoner.batch.run_batch over {len(batch_paths)} case files, "
+          "oxigraph + pyrudof, wall clock incl. worker start, best of 2)")
+    for workers in sorted({1, cores}):
+        rates = {}
+        for name, k in (("per-case", 1), ("multi-case", cases_per_store)):
+            rates[name] = max(_batch_subset(tmp, batch_paths, "oxigraph", workers, "pyrudof", cases_per_store=k)[0] for _ in range(2))
+        print(f"  workers={workers}: per-case {rates['per-case']:7.1f} cases/s, multi-case {rates['multi-case']:7.1f} cases/s, "
+              f"ratio {rates['multi-case'] / rates['per-case']:.2f}x; multi-case per worker {rates['multi-case'] / workers:.1f} cases/s")
 
 
 def floor(paths: list[Path], kb, engine: str, *, shacl_cases: int) -> dict[str, float]:
@@ -226,12 +283,12 @@ def target_budget(cores: int, rudof_ms: float | None, rules_floor_ms: float, ove
               f"on {cores} cores ({least / budget:.1f}x the budget)")
 
 
-def batch(directory: Path, engine: str, workers: int, validator: str = "pyshacl") -> tuple[float, float, int]:
+def batch(directory: Path, engine: str, workers: int, validator: str = "pyshacl", cases_per_store: int = 25) -> tuple[float, float, int]:
     from reasoner.batch import BatchConfig, run_batch
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        config = BatchConfig(engine=engine, validator=validator)
+        config = BatchConfig(engine=engine, validator=validator, cases_per_store=cases_per_store)
         summary = run_batch(directory, Path(tmp) / "out.ndjson", config=config, workers=workers, progress=False)
         wall = time.perf_counter() - t0
     assert summary.failed == 0 and summary.invalid == 0, summary.to_text()
@@ -250,6 +307,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="in-process measurements: best of this many runs")
     parser.add_argument("--skip-batch", action="store_true")
     parser.add_argument("--skip-process", action="store_true")
+    parser.add_argument("--cases-per-store", type=int, default=25, help="multi-case path: cases per Oxigraph store")
+    parser.add_argument("--only-multicase", action="store_true",
+                        help="print only the per-case vs multi-case comparison (--cases in process, --batch-cases in glr batch)")
     args = parser.parse_args()
 
     import platform
@@ -258,6 +318,13 @@ def main() -> None:
     print(f"# {platform.python_implementation()} {platform.python_version()}, {cores} cores, {platform.machine()}")
     tmp = Path(tempfile.mkdtemp(prefix="glr-bench-"))
     paths = write_directory(max(args.cases, args.rdflib_cases, args.batch_cases), tmp / "cases")
+
+    if args.only_multicase:
+        from reasoner import load_knowledge_base
+
+        kb = load_knowledge_base()
+        multicase_section(paths[: args.cases], kb, args.repeat, args.cases_per_store, paths[: args.batch_cases], tmp, cores)
+        return
 
     if not args.skip_process:
         print("\n## One case, whole process (python -m reasoner.cli recommend seed-case.ttl --format json; best of 5)")
@@ -325,6 +392,9 @@ def main() -> None:
     if ox_floor is not None:
         target_budget(cores, rudof[0] * 1000 if rudof else None, ox_floor["rules"] * 1000, query_overhead(kb) * 1000)
 
+    if "oxigraph" in args.engines and not args.skip_batch:
+        multicase_section(paths[: args.cases], kb, args.repeat, args.cases_per_store, paths[: args.batch_cases], tmp, cores)
+
     if not args.skip_batch:
         print(f"\n## Batch (reasoner.batch.run_batch over {args.batch_cases} case files; wall clock incl. worker start)")
         for engine in args.batch_engines:
@@ -334,13 +404,13 @@ def main() -> None:
                     print(f"  {engine:9s} --validator {validator:8s} workers={workers}: {count} cases in {wall:6.2f} s = {rate:7.1f} cases/s")
 
 
-def _batch_subset(tmp: Path, paths: list[Path], engine: str, workers: int, validator: str) -> tuple[float, float, int]:
+def _batch_subset(tmp: Path, paths: list[Path], engine: str, workers: int, validator: str, cases_per_store: int = 25) -> tuple[float, float, int]:
     sub = tmp / f"batch-{len(paths)}"
     if not sub.exists():
         sub.mkdir()
         for p in paths:
             (sub / p.name).write_bytes(p.read_bytes())
-    return batch(sub, engine, workers, validator)
+    return batch(sub, engine, workers, validator, cases_per_store)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ def test_run_py_prints_stages_floor_ratio_and_budget() -> None:
     assert run.returncode == 0, run.stderr[-2000:]
     out = run.stdout
     for heading in ("## Per stage", "## Floor", "fastest configuration", "## pyrudof validation",
-                    "## Against the batch target", "## Batch"):
+                    "## Against the batch target", "## Batch", "## Per-case vs multi-case path",
+                    "## glr batch, per-case vs multi-case"):
         assert heading in out, heading
     assert "same conforms verdict as pySHACL on 3/3" in out
     assert "cases/s" in out and "x" in out.split("## Floor")[1]

@@ -155,7 +155,9 @@ class RecordWriter:
         self._out.write(json.dumps(record, ensure_ascii=False) + "\n")
         if self._nq is not None and derivation_nt and case_iri:
             graph = f"<{case_iri}>"
-            for line in derivation_nt.splitlines():
+            # sorted: a graph has no order, and the file must not depend on the order an
+            # engine (or the multi-case path, reasoner/batch/multicase.py) produced triples in
+            for line in sorted(derivation_nt.splitlines()):
                 line = line.rstrip()
                 if line.endswith("."):
                     self._nq.write(f"{line[:-1].rstrip()} {graph} .\n")

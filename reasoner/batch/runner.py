@@ -78,7 +78,10 @@ def run_batch(
                 config = replace(config, deny_network=True)
             pool = make_executor(executor, config, workers=workers, scheduler=scheduler)
             summary.workers = pool.workers
-            size = chunk_size or max(1, min(32, len(items) // (pool.workers * 8) or 1))
+            if config.multi_case:  # one task, one store of cases (reasoner/batch/multicase.py)
+                size = chunk_size or config.cases_per_store
+            else:
+                size = chunk_size or max(1, min(32, len(items) // (pool.workers * 8) or 1))
             pending = deque(_chunks(items, size))
             window: deque[tuple[list[CaseItem], Any, int]] = deque()
             limit = pool.workers * 4

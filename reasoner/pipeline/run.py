@@ -25,7 +25,7 @@ from .timeline import AsOf, normalise, parse_as_of_option, resolve_as_of
 from .validation import ValidationReport, validate_graph
 from ..vocab import GLR, RDF
 
-__all__ = ["validate", "recommend", "prepare_case", "PreparedCase", "default_knowledge_base"]
+__all__ = ["validate", "recommend", "prepare_case", "PreparedCase", "default_knowledge_base", "explain_prepared"]
 
 _DEFAULT_KB: KnowledgeBase | None = None
 #: engine name -> (the knowledge base it was built for, the engine); one per name, so a
@@ -162,10 +162,18 @@ def recommend(
         )
     t0 = time.perf_counter()
     derived = run_rules(kb, rule_engine, prepared.graph, case_iri)
+    return explain_prepared(prepared, kb=kb, engine=engine, derived=derived, rules_seconds=time.perf_counter() - t0)
+
+
+def explain_prepared(
+    prepared: PreparedCase, *, kb: KnowledgeBase, engine: str, derived: Graph, rules_seconds: float
+) -> RecommendationResult:
+    """The result for a conforming case whose rules have run (by :func:`recommend`, or many
+    cases at once by reasoner/batch/multicase.py)."""
     t1 = time.perf_counter()
     result = explain(
         kb,
-        case=str(case_iri),
+        case=str(prepared.case_iri),
         source=prepared.source,
         as_of=prepared.as_of,
         engine=engine,
@@ -173,5 +181,5 @@ def recommend(
         case_graph=prepared.graph,
         derived=derived,
     )
-    result.timings = {**prepared.timings, "rules": t1 - t0, "explain": time.perf_counter() - t1}
+    result.timings = {**prepared.timings, "rules": rules_seconds, "explain": time.perf_counter() - t1}
     return result

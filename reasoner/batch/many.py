@@ -1,0 +1,96 @@
+"""The multi-case path of a batch worker: prepare each case, run the rules once per store, explain each.
+
+Why a module of its own: :func:`reasoner.batch.worker.process_item` is the
+per-case reference; this is the same pipeline with the rule stage shared
+by up to ``cases_per_store`` cases (reasoner/batch/multicase.py). Each
+record is built by the same code as the per-case path's, and
+tests/test_batch_multicase.py requires them to be byte-identical.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from .sources import CaseItem
+from .worker import Outcome, _case_input, _error, _invalid_outcome, _result_outcome, process_item
+
+__all__ = ["process_many"]
+
+_LOG = logging.getLogger(__name__)
+
+
+def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
+    """One record per item, in order; the conforming cases' rules run in one store."""
+    from ..errors import InputError
+    from ..pipeline.run import explain_prepared, prepare_case
+
+    config, kb = state["config"], state["kb"]
+    outcomes: list[Outcome | None] = [None] * len(items)
+    prepared_cases: list[tuple[int, Any]] = []
+    for index, item in enumerate(items):
+        if item.error is not None:
+            outcomes[index] = _error(item.source, InputError(item.error, source=item.source))
+            continue
+        try:
+            prepared_cases.append(
+                (
+                    index,
+                    prepare_case(
+                        _case_input(item, config),
+                        kb=kb,
+                        as_of=config.as_of,
+                        max_bytes=config.max_bytes,
+                        source=item.source,
+                        validator=state["validator"],
+                    ),
+                )
+            )
+        except BaseException as exc:  # noqa: BLE001 - one bad case must not stop the batch
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            outcomes[index] = _error(item.source, exc)
+    ready: list[tuple[int, Any]] = []
+    for index, prepared in prepared_cases:
+        item = items[index]
+        if outcomes[index] is not None:
+            continue
+        try:
+            if not prepared.report.conforms:
+                outcomes[index] = _invalid_outcome(item, prepared.report.to_json())
+                continue
+            if prepared.case_iri is None:
+                raise InputError(
+                    "the glr:Case node is a blank node; give the case an IRI (in JSON-LD an \"@id\") so its results can be named.",
+                    source=prepared.source,
+                )
+            ready.append((index, prepared))
+        except BaseException as exc:  # noqa: BLE001 - one bad case must not stop the batch
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            outcomes[index] = _error(item.source, exc)
+    if ready:
+        started = time.perf_counter()
+        try:
+            derived = state["multi"].run([(prepared.case_iri, prepared.graph) for _, prepared in ready])
+        except Exception:  # a bug here must cost speed, never records: redo these cases one by one
+            _LOG.exception("multi-case rule run failed; processing its %d cases one by one", len(ready))
+            for index, _ in ready:
+                outcomes[index] = process_item(items[index])
+            return [o for o in outcomes if o is not None]
+        seconds = (time.perf_counter() - started) / len(ready)
+        for (index, prepared), graph in zip(ready, derived):
+            item = items[index]
+            if isinstance(graph, BaseException):
+                outcomes[index] = _error(item.source, graph)
+                continue
+            try:
+                result = explain_prepared(prepared, kb=kb, engine=config.engine, derived=graph, rules_seconds=seconds)
+                outcomes[index] = _result_outcome(item, result, config)
+            except BaseException as exc:  # noqa: BLE001
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                outcomes[index] = _error(item.source, exc)
+    return [o for o in outcomes if o is not None]
+

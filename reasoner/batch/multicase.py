@@ -1,0 +1,168 @@
+"""Run the rules for many cases in one Oxigraph store: one named graph per case.
+
+Why: over one case, planning the 34 rule queries costs pyoxigraph more than
+answering them (docs/performance.md); asked once per batch of K cases the
+planning is shared. The answers are the per-case path's, exactly:
+
+* each case's named graph holds what the per-case store would hold — the
+  rules' ontology footprint, the normalised case, and, stage by stage, that
+  case's own derived triples;
+* each rule runs in the form :mod:`reasoner.batch.rewrite` made of it
+  (``GRAPH ?g`` around every group, membership pre-computed), and its
+  solutions are turned into triples and skolemised per case with the same
+  code as the per-case path (reasoner/inference.py);
+* a rule with no verified rewrite runs as written, once per case, with that
+  case's graph as the default graph (``default_graph=``): the per-case
+  query on the same data.
+
+Time limit: every query keeps the per-query limit (reasoner/limits.py). A
+batch query that hits it is asked again on each half of the batch
+(``named_graphs=``), and so on down to one case, which is then asked its
+rule as written; a case whose query still hits the limit gets the same
+QueryTimeout the per-case path gives it, its graph leaves the store, and
+every other case is answered.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.term import Node
+
+from ..pipeline.engines.oxigraph_engine import from_ox, to_ox
+from ..errors import RuleExecutionError
+from ..pipeline.inference import _annotate, _skolemise
+from ..kb.knowledge import KnowledgeBase, Rule
+from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limit
+from ..vocab import GLR, PROV
+from .rewrite import Rewrite, membership_update, rewrite_rule
+
+__all__ = ["MultiCaseRules"]
+
+_LOG = logging.getLogger(__name__)
+Triple = tuple[Node, Node, Node]
+
+
+@dataclass
+class _Case:
+    iri: URIRef
+    graph_name: ox.NamedNode
+    derived: Graph
+    error: BaseException | None = None
+
+
+class MultiCaseRules:
+    """The knowledge base's rules, rewritten once, run over batches of cases."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        from ..kb.footprint import rules_predicates
+        from ..kb.cache import prepare_query
+
+        self.kb = kb
+        ontology = kb.ontology_for_rules()
+        self._ontology = [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in ontology]
+        # Membership triples are safe only if no rule can read a triple of any predicate.
+        queries = []
+        for rule in kb.rules:
+            try:
+                queries.append(prepare_query(rule.query_text))
+            except Exception:  # noqa: BLE001 - the per-case run reports it
+                queries.append(None)
+        membership = rules_predicates(queries) is not None
+        self.rewrites: dict[str, Rewrite] = {r.rule_id: rewrite_rule(r.query_text, membership=membership) for r in kb.rules}
+        self.member_classes = frozenset().union(*(rw.member_classes for rw in self.rewrites.values()))
+        self._membership = membership_update(self.member_classes) if self.member_classes else None
+        for rule_id, rw in self.rewrites.items():
+            if rw.query is None:
+                _LOG.warning("rule '%s' is answered case by case in batches (slower, same answers): %s", rule_id, rw.reason)
+
+    def fallbacks(self) -> dict[str, str]:
+        """Rules answered case by case, and why."""
+        return {rid: rw.reason or "" for rid, rw in self.rewrites.items() if rw.query is None}
+
+    def run(self, cases: list[tuple[URIRef, Graph]]) -> list[Graph | BaseException]:
+        """Every case's derivation graph (as ``run_rules`` gives it), or the error its rules raised."""
+        store = ox.Store()
+        state: list[_Case] = []
+        for index, (iri, graph) in enumerate(cases):
+            name = ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}")
+            quads = [ox.Quad(s, p, o, name) for s, p, o in self._ontology]
+            quads += [ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in graph]  # type: ignore[arg-type]
+            store.extend(quads)
+            derived = Graph()
+            derived.bind("glr", GLR)
+            derived.bind("prov", PROV)
+            state.append(_Case(iri, name, derived))
+        for stage in self.kb.stages():
+            if self._membership is not None:
+                store.update(self._membership)
+            outputs: dict[int, list[Triple]] = defaultdict(list)
+            for rule in self.kb.rules_in_stage(stage):
+                live = [i for i, c in enumerate(state) if c.error is None]
+                if not live:
+                    break
+                for index, raw in self._answer(store, rule, state, live).items():
+                    if raw:
+                        outputs[index].extend(_annotate(rule, _skolemise(raw, state[index].iri), state[index].iri))
+            for index, triples in outputs.items():
+                case = state[index]
+                if case.error is None and triples:
+                    store.extend([ox.Quad(to_ox(s), to_ox(p), to_ox(o), case.graph_name) for s, p, o in triples])  # type: ignore[arg-type]
+                    case.derived += triples
+        return [c.error if c.error is not None else c.derived for c in state]
+
+    # -- one rule over some cases ---------------------------------------------------------
+
+    def _answer(self, store: ox.Store, rule: Rule, state: list[_Case], live: list[int]) -> dict[int, list[Triple]]:
+        """Raw CONSTRUCT triples per case index; cases whose query failed get their error set."""
+        rewrite = self.rewrites[rule.rule_id]
+        if rewrite.query is None:
+            return {i: self._one_as_written(store, rule, state, i) for i in live}
+        return self._bisect(store, rule, rewrite, state, live)
+
+    def _bisect(self, store: ox.Store, rule: Rule, rewrite: Rewrite, state: list[_Case], live: list[int]) -> dict[int, list[Triple]]:
+        if len(live) == 1:
+            return {live[0]: self._one_as_written(store, rule, state, live[0])}
+        by_name = {state[i].graph_name.value: i for i in live}
+        names = [state[i].graph_name for i in live]
+        try:
+            # list() inside: the solutions iterator must be created, consumed and dropped on one thread
+            solutions = _limited(lambda: list(store.query(rewrite.query, named_graphs=names)), rule)  # type: ignore[arg-type]
+            rows = [[s[v] for v in (rewrite.graph_variable, *rewrite.variables)] for s in solutions]
+        except QueryTimeout:
+            half = len(live) // 2
+            return {**self._bisect(store, rule, rewrite, state, live[:half]), **self._bisect(store, rule, rewrite, state, live[half:])}
+        except (SyntaxError, OSError, ValueError) as exc:  # the rewrite does not run here: ask case by case
+            _LOG.warning("rule '%s' is answered case by case: its batch form failed (%s)", rule.rule_id, exc)
+            return {i: self._one_as_written(store, rule, state, i) for i in live}
+        grouped: dict[int, list[dict[str, Node]]] = {i: [] for i in live}
+        for row in rows:
+            name = row[0]
+            if name is None or name.value not in by_name:
+                raise RuleExecutionError(f"rule '{rule.rule_id}': a batch answer named no case graph.", source=str(rule.query_path))
+            grouped[by_name[name.value]].append(
+                {v: from_ox(t) for v, t in zip(rewrite.variables, row[1:]) if t is not None}
+            )
+        return {i: rewrite.instantiate(rows_i) for i, rows_i in grouped.items()}
+
+    def _one_as_written(self, store: ox.Store, rule: Rule, state: list[_Case], index: int) -> list[Triple]:
+        """The rule as written over one case's graph: the per-case query, exactly."""
+        case = state[index]
+        try:
+            result = _limited(lambda: list(store.query(rule.query_text, default_graph=case.graph_name)), rule)  # type: ignore[arg-type]
+            return [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in result]  # type: ignore[union-attr]
+        except (SyntaxError, OSError, ValueError) as exc:
+            case.error = RuleExecutionError(f"rule '{rule.rule_id}' failed on oxigraph: {exc}", source=str(rule.query_path))
+        except RuleExecutionError as exc:  # the time limit
+            case.error = exc
+        store.remove_graph(case.graph_name)
+        return []
+
+
+def _limited(fn: Callable[[], list], rule: Rule) -> list:  # type: ignore[type-arg]
+    return run_with_time_limit(fn, query_time_limit(), what=f"rule '{rule.rule_id}'", native=True)
