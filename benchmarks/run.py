@@ -98,7 +98,7 @@ def multicase_stages(paths: list[Path], kb, cases_per_store: int) -> dict[str, f
     then explain and JSON for each case."""
     from reasoner.batch.multicase import MultiCaseRules
     from reasoner.batch.rudof import RudofFirstValidator
-    from reasoner.pipeline import explain_prepared, prepare_case
+    from reasoner.pipeline.run import explain_prepared, prepare_case
 
     validator = RudofFirstValidator(kb)
     rules = MultiCaseRules(kb)
@@ -150,7 +150,7 @@ def floor(paths: list[Path], kb, engine: str, *, shacl_cases: int) -> dict[str, 
     """Same parse, same pySHACL call, same rule queries; nothing else.
 
     The rule queries see the same triples as in the pipeline: the case and
-    the ontology triples rules can read (reasoner/rule_footprint.py), as
+    the ontology triples rules can read (reasoner/kb/footprint.py), as
     any direct user who knew the rules would load.
 
     Naive pySHACL is slow on this KB's SHACL-SPARQL constraints (it re-parses
@@ -160,7 +160,7 @@ def floor(paths: list[Path], kb, engine: str, *, shacl_cases: int) -> dict[str, 
     import pyshacl
     from rdflib import Graph
 
-    from reasoner.timeline import elapsed_properties, normalise, resolve_as_of
+    from reasoner.pipeline.timeline import elapsed_properties, normalise, resolve_as_of
 
     props = elapsed_properties(kb.ontology)
     prepared = []
@@ -186,7 +186,7 @@ def floor(paths: list[Path], kb, engine: str, *, shacl_cases: int) -> dict[str, 
         t2 = time.perf_counter()
         if engine == "oxigraph":
             import pyoxigraph as ox
-            from reasoner.engines.oxigraph_engine import to_ox
+            from reasoner.pipeline.engines.oxigraph_engine import to_ox
 
             if not hasattr(floor, "_onto_quads"):  # converted once, as any direct user would
                 floor._onto_quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in kb.ontology_for_rules()]  # type: ignore[attr-defined]
@@ -226,8 +226,8 @@ def rudof_validation(paths: list[Path], kb, repeats: int = 1) -> tuple[float, in
         return None
     from rdflib import Graph
 
-    from reasoner.timeline import elapsed_properties, normalise, resolve_as_of
-    from reasoner.validation import validate_graph
+    from reasoner.pipeline.timeline import elapsed_properties, normalise, resolve_as_of
+    from reasoner.pipeline.validation import validate_graph
 
     props = elapsed_properties(kb.ontology)
     rudof = pyrudof.Rudof(pyrudof.RudofConfig())
@@ -342,7 +342,7 @@ def main() -> None:
         del os.environ["GLR_NO_KB_CACHE"]
     else:
         os.environ["GLR_NO_KB_CACHE"] = previous
-    load_knowledge_base()  # fills the cache (reasoner/kbcache.py) if it is on
+    load_knowledge_base()  # fills the cache (reasoner/kb/cache.py) if it is on
     t0 = time.perf_counter()
     load_knowledge_base()
     cached = time.perf_counter() - t0

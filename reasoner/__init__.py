@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from .errors import *  # noqa: F401,F403
 from .errors import __all__ as _errors_all
-from .knowledge import KnowledgeBase, Rule, load_knowledge_base
-from .pipeline import default_knowledge_base, recommend, validate
-from .results import (
+from .kb.knowledge import KnowledgeBase, Rule, load_knowledge_base
+from .pipeline.run import default_knowledge_base, recommend, validate
+from .pipeline.results import (
     Assessment,
     Caution,
     Evidence,
@@ -24,7 +24,7 @@ from .results import (
     Recommendation,
     RecommendationResult,
 )
-from .validation import Severity, ValidationReport, ValidationResult
+from .pipeline.validation import Severity, ValidationReport, ValidationResult
 
 __version__ = "0.1.0"
 

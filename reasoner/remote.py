@@ -25,7 +25,7 @@ but every rule's CONSTRUCT is evaluated *by the store*, over a dataset given
 with the protocol's ``default-graph-uri``: the case's own graph, plus three
 scratch graphs this run writes and drops again — the ontology, the time
 normalisation triples, and the results of earlier stages. Python still adds
-priorities, PROV-O and deterministic names (``reasoner.inference.run_rules``
+priorities, PROV-O and deterministic names (``reasoner.pipeline.inference.run_rules``
 with a store-backed engine), so the results are the same as the embedded
 engines'. Cases with blank nodes are refused in this mode: a blank node
 cannot be named across requests.
@@ -37,20 +37,18 @@ update, or the case cannot be located.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
-import sys
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, UsageError
-from .safety import DEFAULT_MAX_BYTES
+from ._runtime.safety import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from .knowledge import KnowledgeBase
-    from .results import RecommendationResult
+    from .kb.knowledge import KnowledgeBase
+    from .pipeline.results import RecommendationResult
 
 __all__ = [
     "RemoteStoreError",
@@ -60,8 +58,6 @@ __all__ = [
     "recommend_remote",
     "results_graph_for",
     "StoreRuleEngine",
-    "add_remote_arguments",
-    "run_remote",
 ]
 
 GLR_CASE = "https://w3id.org/glr/ontology#Case"
@@ -142,7 +138,7 @@ def fetch_case_graph(
     """CONSTRUCT every triple of one named graph; parsed as safely as a case file."""
     from SPARQLWrapper import TURTLE
 
-    from .loading import parse_case_bytes
+    from .pipeline.loading import parse_case_bytes
 
     graph_iri = _iri(graph_iri, "graph IRI")
     wrapper = _wrapper(endpoint, timeout)
@@ -185,7 +181,7 @@ def _update(update_endpoint: str, text: str, timeout: int, action: str) -> None:
 
 
 class _StoreSession:
-    """One case's rule run inside the store (the EngineSession interface of reasoner.engines)."""
+    """One case's rule run inside the store (the EngineSession interface of reasoner.pipeline.engines)."""
 
     def __init__(self, engine: "StoreRuleEngine", data: "Graph") -> None:
         import uuid
@@ -246,7 +242,7 @@ class _StoreSession:
 
 
 class StoreRuleEngine:
-    """A rule engine (reasoner.engines.RuleEngine) whose CONSTRUCTs the SPARQL store evaluates."""
+    """A rule engine (reasoner.pipeline.engines.RuleEngine) whose CONSTRUCTs the SPARQL store evaluates."""
 
     name = "store"
 
@@ -287,7 +283,7 @@ def _recommend_in_store(
     """recommend() with the rules evaluated by the store."""
     from rdflib import BNode
 
-    from .pipeline import recommend
+    from .pipeline.run import recommend
 
     if any(isinstance(term, BNode) for triple in fetched for term in triple):
         raise UsageError(
@@ -323,7 +319,7 @@ def recommend_remote(
     ``rules_in_store`` the store evaluates the rules (``engine`` is then
     used only for a case that does not conform).
     """
-    from .pipeline import default_knowledge_base, recommend
+    from .pipeline.run import default_knowledge_base, recommend
 
     if not graph_iri and not case_iri:
         raise UsageError("give the case's named graph (graph_iri / --graph) or its case IRI (case_iri / --case-iri).")
@@ -344,52 +340,3 @@ def recommend_remote(
     if update_endpoint and result.validation.conforms:
         write_results(update_endpoint, result.derivation_graph, results_graph or results_graph_for(result.case), timeout=timeout)
     return result
-
-
-# --------------------------------------------------------------------------- CLI wiring (`glr recommend --endpoint`)
-
-
-def add_remote_arguments(parser: argparse.ArgumentParser) -> None:
-    """The remote-store options of `glr recommend`."""
-    group = parser.add_argument_group("remote store (instead of a case file)")
-    group.add_argument("--endpoint", metavar="URL", help="SPARQL 1.1 query endpoint holding the case in a named graph")
-    group.add_argument("--graph", metavar="IRI", help="the named graph holding the case")
-    group.add_argument("--case-iri", metavar="IRI", help="the case's glr:Case IRI (its graph is looked up when --graph is not given)")
-    group.add_argument("--update-endpoint", metavar="URL", help="SPARQL 1.1 update endpoint: write the results into a named graph")
-    group.add_argument("--results-graph", metavar="IRI", help="graph to write the results to (default <case-iri>/graph/results; replaced on each run)")
-    group.add_argument("--rules-in-store", action="store_true", help="evaluate the rules in the store (needs --update-endpoint for scratch graphs, dropped afterwards)")
-    group.add_argument("--remote-timeout", type=int, default=DEFAULT_TIMEOUT, metavar="SECONDS", help=f"HTTP timeout for the store (default {DEFAULT_TIMEOUT})")
-
-
-def run_remote(args: argparse.Namespace) -> int:
-    """`glr recommend --endpoint URL (--graph IRI | --case-iri IRI) [--update-endpoint URL]`."""
-    from .commands._common import knowledge_base_from_args
-    from .render import render
-
-    if not (getattr(args, "graph", None) or getattr(args, "case_iri", None)):
-        raise UsageError("with --endpoint, give --graph IRI or --case-iri IRI.")
-    result = recommend_remote(
-        args.endpoint,
-        case_iri=getattr(args, "case_iri", None),
-        graph_iri=getattr(args, "graph", None),
-        kb=knowledge_base_from_args(args),
-        update_endpoint=getattr(args, "update_endpoint", None),
-        results_graph=getattr(args, "results_graph", None),
-        as_of=getattr(args, "as_of", None),
-        engine=getattr(args, "engine", "rdflib"),
-        rules_in_store=getattr(args, "rules_in_store", False),
-        timeout=getattr(args, "remote_timeout", DEFAULT_TIMEOUT),
-        max_bytes=getattr(args, "max_bytes", DEFAULT_MAX_BYTES),
-    )
-    fmt = getattr(args, "format", "markdown")
-    if not result.validation.conforms:
-        if fmt == "json":
-            sys.stdout.write(render(result, "json"))
-        sys.stderr.write(f"glr: the case in {result.source} does not conform to the case shapes; no recommendations were derived.\n")
-        sys.stderr.write(result.validation.to_text())
-        return 1
-    sys.stdout.write(render(result, fmt))
-    if getattr(args, "update_endpoint", None):
-        target = getattr(args, "results_graph", None) or results_graph_for(result.case)
-        sys.stderr.write(f"glr: results written to <{target}> at {args.update_endpoint}\n")
-    return 0

@@ -22,7 +22,7 @@ SEED = ROOT / "examples" / "seed-case.ttl"
 # runtime's own files (the test's input lives in one of those).
 _GUARDED = (
     "import atexit, json, os, sys, runpy\n"
-    "from reasoner import netguard\n"
+    "from reasoner._runtime import netguard\n"
     "netguard.install(report_to_stderr=True)\n"
     "_recording = netguard.record_file_opens()\n"
     "_opened = _recording.__enter__()\n"

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 MODULE = ROOT / "queries" / "postfusion"
 
-#: the environment variable naming the knowledge-base cache (reasoner/kbcache.py)
+#: the environment variable naming the knowledge-base cache (reasoner/kb/cache.py)
 CACHE_ENV = "GLR_CACHE_DIR"
 _outer_cache: str | None = None
 _session_cache: str | None = None
@@ -82,6 +82,6 @@ def ontology():
 @pytest.fixture(scope="module")
 def shapes():
     """The case shapes (shapes/case/*.ttl)."""
-    from reasoner.validation import load_case_shapes
+    from reasoner.pipeline.validation import load_case_shapes
 
     return load_case_shapes()

@@ -27,14 +27,14 @@ from pathlib import Path
 
 import pytest
 
-from reasoner import netguard
+from reasoner._runtime import netguard
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def allowed_read_roots() -> list[str]:
     """Where a test may open files: the repository, temp dirs, the interpreter, the KB cache, system runtime files."""
-    from reasoner.kbcache import cache_directory
+    from reasoner.kb.cache import cache_directory
 
     roots = [str(ROOT), tempfile.gettempdir(), "/tmp", "/var/tmp", sys.prefix, sys.base_prefix, sys.exec_prefix]
     roots += site.getsitepackages() + [site.getusersitepackages()]

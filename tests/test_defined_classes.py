@@ -25,7 +25,7 @@ import pytest
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDFS
 
-from reasoner import ontology_tools as ot
+from reasoner.kb import ontology_tools as ot
 from reasoner.vocab import GLR, RDF
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,9 +96,9 @@ def _derive(kb, graph: Graph, as_of: str | None) -> tuple[Graph, URIRef, dict[st
     """Run the rules on a fixture the fast way (no SHACL validation: the rule
     fixture tests validate every fixture). Returns the normalised case, the
     case IRI, the derived ids per result list and the derived graph."""
-    from reasoner.engines import get_engine
-    from reasoner.inference import run_rules
-    from reasoner.timeline import elapsed_properties, normalise, parse_as_of_option, resolve_as_of
+    from reasoner.pipeline.engines import get_engine
+    from reasoner.pipeline.inference import run_rules
+    from reasoner.pipeline.timeline import elapsed_properties, normalise, parse_as_of_option, resolve_as_of
 
     resolved = resolve_as_of(graph, override=parse_as_of_option(as_of) if as_of else None)
     norm = normalise(graph, resolved, elapsed_properties(kb.ontology))

@@ -10,7 +10,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from reasoner import recommend
 from reasoner.cli import main
-from reasoner.fhir.out import plan_bundle
+from reasoner.pipeline.render.fhir import plan_bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = sorted((ROOT / "examples").glob("*.ttl")) + sorted((ROOT / "examples" / "fhir").glob("*.json"))

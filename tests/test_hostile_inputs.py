@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from _hostile_helpers import HOSTILE, SEED, glr
-from reasoner import safety
+from reasoner._runtime import safety
 from reasoner.errors import UnsafeInputError
-from reasoner.loading import load_case
+from reasoner.pipeline.loading import load_case
 
 
 @pytest.mark.parametrize(

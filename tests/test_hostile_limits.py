@@ -1,4 +1,4 @@
-"""Every rule query runs under a wall-clock limit (reasoner/limits.py).
+"""Every rule query runs under a wall-clock limit (reasoner/_runtime/limits.py).
 
 Unit tests prove each path of run_with_time_limit (signal on the main
 thread, helper thread for native engines and other threads); the CLI tests
@@ -17,7 +17,7 @@ import pytest
 
 from _hostile_helpers import SEED, glr, hostile_kb
 from reasoner.errors import EXIT_RULE_FAILURE, RuleExecutionError
-from reasoner.limits import QueryTimeout, query_time_limit, run_steps_with_time_limit, run_with_time_limit
+from reasoner._runtime.limits import QueryTimeout, query_time_limit, run_steps_with_time_limit, run_with_time_limit
 
 
 def _spin() -> None:

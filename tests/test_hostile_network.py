@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from _hostile_helpers import HOSTILE, SEED, Listener, glr, hostile_kb
-from reasoner import netguard
+from reasoner._runtime import netguard
 from reasoner.errors import KnowledgeBaseError, UnsafeInputError
 
 
@@ -43,7 +43,7 @@ def test_guard_allows_loopback() -> None:
 
 
 def test_remote_jsonld_context_is_refused_in_process() -> None:
-    from reasoner.loading import load_case
+    from reasoner.pipeline.loading import load_case
 
     for name in ("remote-context.jsonld", "remote-context-nested.jsonld"):
         with pytest.raises(UnsafeInputError, match="fetched from the network"):
@@ -87,7 +87,7 @@ def test_cli_never_connects_for_network_rules(rule: str, engine: str, tmp_path: 
 
 
 def test_safety_refuses_network_keywords_but_not_lookalikes() -> None:
-    from reasoner.safety import reject_network_query
+    from reasoner._runtime.safety import reject_network_query
 
     for query in (
         "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <http://x/> { ?s ?p ?o } }",
@@ -108,7 +108,7 @@ def test_safety_refuses_network_keywords_but_not_lookalikes() -> None:
 
 def test_bundled_rules_pass_the_network_check() -> None:
     from reasoner import load_knowledge_base
-    from reasoner.safety import reject_network_query
+    from reasoner._runtime.safety import reject_network_query
 
     for rule in load_knowledge_base().rules:
         reject_network_query(rule.query_text, source=str(rule.query_path))

@@ -22,11 +22,11 @@ from rdflib import Literal
 
 from _hostile_helpers import HOSTILE, ROOT, SEED, Listener, glr
 import reasoner
-from reasoner import netguard, safety
+from reasoner._runtime import netguard, safety
 from reasoner.errors import InputError, UnsafeInputError
-from reasoner.loading import load_case, parse_case_bytes
+from reasoner.pipeline.loading import load_case, parse_case_bytes
 from reasoner.paths import CONTEXT_DIR
-from reasoner.render.sanitize import MAX_VALUE_CHARS, clean_output, clean_value, clean_values
+from reasoner.pipeline.render.sanitize import MAX_VALUE_CHARS, clean_output, clean_value, clean_values
 from reasoner.vocab import XSD
 
 JSONLD_ATTACKS = {
@@ -292,7 +292,7 @@ def test_turtle_output_escapes_control_characters_without_changing_the_data() ->
     from rdflib import Graph
     from rdflib.compare import isomorphic
 
-    from reasoner.render.sanitize import escape_in_rdf_text
+    from reasoner.pipeline.render.sanitize import escape_in_rdf_text
 
     text = '<urn:a> <urn:b> "red\x1b[31m\x00 \u202eevil" , """two\nlines\ttab""" .\n'
     escaped = escape_in_rdf_text(text)
@@ -334,7 +334,7 @@ def test_dates_with_offsets_are_refused_by_both_commands() -> None:
 
 
 def test_rdflib_keeps_the_offset_of_an_xsd_date_so_it_can_be_refused() -> None:
-    import reasoner.timeline  # noqa: F401  (binds the stricter xsd:date constructor)
+    import reasoner.pipeline.timeline  # noqa: F401  (binds the stricter xsd:date constructor)
 
     assert str(Literal("2026-06-21+14:00", datatype=XSD.date)) == "2026-06-21+14:00"
     assert Literal("2026-06-21", datatype=XSD.date).toPython().isoformat() == "2026-06-21"

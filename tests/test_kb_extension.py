@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from reasoner import load_knowledge_base, recommend
-from reasoner.knowledge import discover_modules
+from reasoner.kb.knowledge import discover_modules
 
 HERE = Path(__file__).resolve().parent
 EXTRA = HERE / "kb_extension" / "extra-module"

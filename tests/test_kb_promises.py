@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph, Literal, Namespace
 
 from reasoner import default_knowledge_base
-from reasoner.kb_promises import RuleText, affects_problems, rule_texts, threshold_problems
+from reasoner.kb.promises import RuleText, affects_problems, rule_texts, threshold_problems
 from reasoner.vocab import GLR
 
 PF = Namespace("https://w3id.org/glr/kb/postfusion#")

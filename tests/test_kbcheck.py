@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from reasoner.cli import main
-from reasoner.kbcheck import CHECKS, CheckResult, check_knowledge_base, resolve_layout, run_check
+from reasoner.kb.check import CHECKS, CheckResult, check_knowledge_base, resolve_layout, run_check
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "queries" / "postfusion" / "rules"

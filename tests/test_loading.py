@@ -9,7 +9,7 @@ import pytest
 from rdflib.compare import isomorphic
 
 from reasoner.errors import InputError, UnsafeInputError
-from reasoner.loading import load_case
+from reasoner.pipeline.loading import load_case
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

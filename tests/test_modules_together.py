@@ -19,7 +19,7 @@ from rdflib import Graph, Namespace
 from rdflib.namespace import RDF
 
 from reasoner import recommend
-from reasoner.render.markdown import render_markdown
+from reasoner.pipeline.render.markdown import render_markdown
 
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "rules"))

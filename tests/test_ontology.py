@@ -12,8 +12,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from reasoner import ontology_tools as ot
-from reasoner.java_runtime import JavaNotFound, find_java
+from reasoner.kb import ontology_tools as ot
+from reasoner._runtime.java_runtime import JavaNotFound, find_java
 from reasoner.vocab import GLR, OWL, RDF, XSD
 
 ROOT = Path(__file__).resolve().parent.parent

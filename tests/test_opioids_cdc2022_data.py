@@ -48,7 +48,7 @@ def test_value_sets_and_factors_name_their_source() -> None:
 def test_mapping_only_tables_stay_out_of_the_knowledge_base(kb) -> None:
     """fhir/data/ is read by the FHIR mapper only: the reasoner's knowledge base holds none of its 20,000 triples."""
     from reasoner.fhir.importer import default_mapping_set
-    from reasoner.knowledge import module_files
+    from reasoner.kb.knowledge import module_files
 
     module = ROOT / "queries" / "opioids-cdc2022"
     data = sorted((module / "fhir" / "data").glob("*.ttl"))

@@ -1,4 +1,4 @@
-"""The knowledge-base cache (reasoner/kbcache.py) gives exactly what a fresh load gives, and never a stale one."""
+"""The knowledge-base cache (reasoner/kb/cache.py) gives exactly what a fresh load gives, and never a stale one."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from rdflib.compare import isomorphic
 from rdflib.namespace import SH
 
-from reasoner import kbcache
-from reasoner.knowledge import discover_modules, load_knowledge_base
+from reasoner.kb import cache as kbcache
+from reasoner.kb.knowledge import discover_modules, load_knowledge_base
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_cached_prepared_queries_give_the_same_results(cache_dir: Path) -> None:
     from rdflib import Graph
     from rdflib.plugins.sparql import prepareQuery
 
-    from reasoner.timeline import elapsed_properties, normalise, resolve_as_of
+    from reasoner.pipeline.timeline import elapsed_properties, normalise, resolve_as_of
 
     kb = load_knowledge_base()
     examples = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.ttl"))
@@ -129,9 +129,9 @@ def test_a_query_entry_for_other_text_is_not_used(cache_dir: Path) -> None:
 
 def test_validation_with_cached_constraint_queries_is_unchanged(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """SHACL-SPARQL constraints prepared fresh vs read back from the cache: identical reports."""
-    from reasoner import validation
+    from reasoner.pipeline import validation
     from reasoner.errors import InputError
-    from reasoner.loading import load_case
+    from reasoner.pipeline.loading import load_case
 
     kb = load_knowledge_base()
     root = Path(__file__).resolve().parent.parent / "examples"

@@ -25,14 +25,13 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
+from reasoner.cli.remote import add_remote_arguments, run_remote
 from reasoner.remote import (
     RemoteStoreError,
-    add_remote_arguments,
     fetch_case_graph,
     locate_case_graph,
     recommend_remote,
     results_graph_for,
-    run_remote,
 )
 
 pytestmark = pytest.mark.slow

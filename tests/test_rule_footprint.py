@@ -10,11 +10,11 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.plugins.sparql import prepareQuery
 
-from reasoner.engines import get_engine
-from reasoner.inference import run_rules
-from reasoner.knowledge import KnowledgeBase
-from reasoner.pipeline import prepare_case
-from reasoner.rule_footprint import ontology_subset, predicates_read, rules_predicates
+from reasoner.pipeline.engines import get_engine
+from reasoner.pipeline.inference import run_rules
+from reasoner.kb.knowledge import KnowledgeBase
+from reasoner.pipeline.run import prepare_case
+from reasoner.kb.footprint import ontology_subset, predicates_read, rules_predicates
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 P = "PREFIX ex: <http://example.org/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
@@ -108,8 +108,9 @@ def test_every_example_derives_the_same_with_the_footprint_as_with_the_whole_ont
 
 def test_worked_out_only_where_it_pays_then_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A single Oxigraph run does not parse 32 rules for it; once computed, every later load has it."""
-    from reasoner import kbcache, rule_footprint
-    from reasoner.knowledge import load_knowledge_base
+    from reasoner.kb import cache as kbcache
+    from reasoner.kb import footprint as rule_footprint
+    from reasoner.kb.knowledge import load_knowledge_base
 
     monkeypatch.setenv("GLR_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("GLR_NO_KB_CACHE", raising=False)

@@ -34,7 +34,7 @@ import pytest
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
-from reasoner.source_audit import INVENTED, MAX_SHARED_WORDS, invented_identifiers, ngrams, words
+from reasoner.kb.source_audit import INVENTED, MAX_SHARED_WORDS, invented_identifiers, ngrams, words
 from reasoner.vocab import GLR
 
 PF = Namespace("https://w3id.org/glr/kb/postfusion#")

@@ -10,7 +10,7 @@ constraints (sh:sparql / sh:select), so nothing is excluded.
 
 Both engines see the case merged with the ontology (sh:targetClass and
 sh:class follow rdfs:subClassOf in the data graph) and no inference, the
-way reasoner.validation.validate_graph runs pySHACL. The verdicts are also
+way reasoner.pipeline.validation.validate_graph runs pySHACL. The verdicts are also
 compared with validate_graph itself. If this test fails, fix the shape (or
 report the engine bug), not the test; docs/ontology.md records findings.
 """
@@ -24,8 +24,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from reasoner.loading import load_case
-from reasoner.validation import validate_graph
+from reasoner.pipeline.loading import load_case
+from reasoner.pipeline.validation import validate_graph
 from reasoner.vocab import SH
 
 from _rudof_helpers import rudof_report  # noqa: E402  (pyrudof is a test dependency: fail loudly, never skip)
@@ -93,8 +93,8 @@ def test_pyrudof_reports_the_same_results_as_pyshacl(path: Path, shapes: Graph, 
 
 
 def _knowledge_base_graph() -> tuple[Graph, Graph]:
-    from reasoner.kbcheck import resolve_layout
-    from reasoner.knowledge import module_files
+    from reasoner.kb.check import resolve_layout
+    from reasoner.kb.knowledge import module_files
 
     layout = resolve_layout()
     data = Graph().parse(layout.ontology_dir / "glr.ttl", format="turtle")

@@ -15,7 +15,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from reasoner.paths import ONTOLOGY_DIR
-from reasoner.validation import CASE_SHAPES_DIR, load_case_shapes
+from reasoner.pipeline.validation import CASE_SHAPES_DIR, load_case_shapes
 from reasoner.vocab import GLR, OWL, RDF, RDFS, SH
 
 # Value-set properties of the knowledge base, not of case graphs: not checked in cases.

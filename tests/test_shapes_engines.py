@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from reasoner.loading import load_case
-from reasoner.validation import validate_graph
+from reasoner.pipeline.loading import load_case
+from reasoner.pipeline.validation import validate_graph
 
 from _rudof_helpers import rudof_report  # noqa: E402  (pyrudof is a test dependency: fail loudly, never skip)
 

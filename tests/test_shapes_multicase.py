@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from reasoner.pipeline import prepare_case
-from reasoner.validation import validate_graph
+from reasoner.pipeline.run import prepare_case
+from reasoner.pipeline.validation import validate_graph
 from reasoner.vocab import SH
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from reasoner.kbcache import cache_directory
+from reasoner.kb.cache import cache_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 

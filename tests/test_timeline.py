@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from reasoner.errors import AsOfError
-from reasoner.timeline import (
+from reasoner.pipeline.timeline import (
     AsOfSource,
     add_months,
     elapsed_properties,
@@ -81,7 +81,7 @@ def test_bad_as_of_values_are_refused() -> None:
 
 
 def test_normalise_states_elapsed_time_from_ontology_annotations() -> None:
-    from reasoner.knowledge import load_knowledge_base
+    from reasoner.kb.knowledge import load_knowledge_base
 
     kb = load_knowledge_base(modules=[])
     props = elapsed_properties(kb.ontology)
@@ -97,7 +97,7 @@ def test_normalise_states_elapsed_time_from_ontology_annotations() -> None:
 
 
 def test_normalise_never_guesses_a_wrongly_typed_date() -> None:
-    from reasoner.knowledge import load_knowledge_base
+    from reasoner.kb.knowledge import load_knowledge_base
 
     kb = load_knowledge_base(modules=[])
     g = _case("2026-11-24")

@@ -17,8 +17,8 @@ import pytest
 from rdflib import Graph, URIRef
 
 from reasoner.errors import EXIT_INPUT, InputError, KnowledgeBaseError
-from reasoner.loading import load_case
-from reasoner.validation import (
+from reasoner.pipeline.loading import load_case
+from reasoner.pipeline.validation import (
     Severity,
     ValidationReport,
     ValidationResult,

@@ -24,7 +24,7 @@ _LOG = logging.getLogger(__name__)
 def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
     """One record per item, in order; the conforming cases' rules run in one store."""
     from ..errors import InputError
-    from ..pipeline import explain_prepared, prepare_case
+    from ..pipeline.run import explain_prepared, prepare_case
 
     config, kb = state["config"], state["kb"]
     outcomes: list[Outcome | None] = [None] * len(items)

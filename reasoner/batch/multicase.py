@@ -34,11 +34,11 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from ..engines.oxigraph_engine import from_ox, to_ox
+from ..pipeline.engines.oxigraph_engine import from_ox, to_ox
 from ..errors import RuleExecutionError
-from ..inference import _annotate, _skolemise
-from ..knowledge import KnowledgeBase, Rule
-from ..limits import QueryTimeout, query_time_limit, run_with_time_limit
+from ..pipeline.inference import _annotate, _skolemise
+from ..kb.knowledge import KnowledgeBase, Rule
+from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limit
 from ..vocab import GLR, PROV
 from .rewrite import Rewrite, membership_update, rewrite_rule
 
@@ -60,8 +60,8 @@ class MultiCaseRules:
     """The knowledge base's rules, rewritten once, run over batches of cases."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        from ..rule_footprint import rules_predicates
-        from ..kbcache import prepare_query
+        from ..kb.footprint import rules_predicates
+        from ..kb.cache import prepare_query
 
         self.kb = kb
         ontology = kb.rule_inputs()

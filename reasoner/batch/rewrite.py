@@ -358,7 +358,7 @@ def _members(node: Any) -> Iterator[URIRef]:
 
 def rewrite_rule(text: str, *, membership: bool = True) -> Rewrite:
     """The many-case form of one rule, verified; ``query`` None means "answer it case by case"."""
-    from ..kbcache import prepare_query
+    from ..kb.cache import prepare_query
 
     try:
         original = prepare_query(text).algebra
@@ -395,7 +395,7 @@ def rewrite_rule(text: str, *, membership: bool = True) -> Rewrite:
 
 def _check(rewritten: str, original: Any) -> str | None:
     """None when ``rewritten`` is ``original`` plus our graph wrappers (and membership); else why not."""
-    from ..kbcache import prepare_query
+    from ..kb.cache import prepare_query
 
     try:
         algebra = prepare_query(rewritten).algebra

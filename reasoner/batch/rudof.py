@@ -16,17 +16,15 @@ worker; each case is staged on top and rolled back.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 from ..errors import UsageError
 
-__all__ = ["RudofFirstValidator", "using_validator"]
+__all__ = ["RudofFirstValidator"]
 
 
 class RudofFirstValidator:
-    """A drop-in for ``reasoner.validation.validate_graph``."""
+    """A drop-in for ``reasoner.pipeline.validation.validate_graph``."""
 
     def __init__(self, kb: Any) -> None:
         try:
@@ -52,7 +50,7 @@ class RudofFirstValidator:
         return len(report) == 0
 
     def __call__(self, data: Any, *, shapes: Any, ontology: Any, source: str | None = None) -> Any:
-        from ..validation import ValidationReport, validate_graph
+        from ..pipeline.validation import ValidationReport, validate_graph
 
         try:
             clean = self.clean(data)
@@ -63,24 +61,3 @@ class RudofFirstValidator:
             return ValidationReport(conforms=True, results=(), source=source)
         self.referred += 1
         return validate_graph(data, shapes=shapes, ontology=ontology, source=source)
-
-
-@contextlib.contextmanager
-def using_validator(validator: Any) -> Iterator[None]:
-    """Make the pipeline call ``validator`` instead of pySHACL for the duration of the block.
-
-    Kept for callers written before ``recommend(..., validator=)`` existed;
-    new code passes ``validator=`` (the batch worker does). Swaps the name
-    the pipeline module calls, so it is not safe with concurrent callers.
-    """
-    from .. import pipeline
-
-    if validator is None:
-        yield
-        return
-    original = pipeline.validate_graph
-    pipeline.validate_graph = validator
-    try:
-        yield
-    finally:
-        pipeline.validate_graph = original

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import safety
+from .._runtime.safety import refuse_directory_entry  # shared with `glr serve`
 from ..errors import InputError
 
 __all__ = ["CaseItem", "iter_cases", "refuse_directory_entry", "CONTAINER_SUFFIXES", "NDJSON_SUFFIXES"]
@@ -53,24 +53,6 @@ def _directory(root: Path) -> Iterator[CaseItem]:
             yield CaseItem(source=str(path), error=refusal)
         else:
             yield CaseItem(source=str(path), path=str(path))
-
-
-def refuse_directory_entry(path: Path, root: Path) -> str | None:
-    """Why a file found in an input directory must not be read, or None.
-
-    Why: nobody named it, so it is read only if it is a regular file inside
-    the directory. A symlink to ``/etc/passwd`` would otherwise be parsed and
-    quoted back in the error record; a FIFO or ``/dev/zero`` would hang or
-    fill memory. The message never names the link's target.
-    """
-    if not safety.inside_directory(path, root):
-        return (
-            "is a symbolic link that leads outside the input directory (or nowhere); it was not read. "
-            "Copy the file into the directory to process it."
-        )
-    if not path.resolve().is_file():
-        return "is not a regular file (a pipe, device or socket); it was not read. Name it explicitly to read it."
-    return None
 
 
 def _ndjson(path: Path) -> Iterator[CaseItem]:

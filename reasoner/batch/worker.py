@@ -61,16 +61,16 @@ def init_worker(config: BatchConfig) -> None:
     # validation record already says what is wrong, so keep stderr to one line per problem.
     logging.getLogger("rdflib").setLevel(logging.ERROR)
     if config.deny_network:
-        from .. import netguard
+        from .._runtime import netguard
 
         netguard.install()
     from pathlib import Path
 
-    from ..knowledge import load_knowledge_base
-    from ..pipeline import _engine
+    from ..kb.knowledge import load_knowledge_base
+    from ..pipeline.run import _engine
 
     kb = load_knowledge_base(modules=[Path(d) for d in config.kb_dirs]) if config.kb_dirs else load_knowledge_base()
-    kb.ontology_for_rules()  # worked out once per worker, it speeds up every case (reasoner/rule_footprint.py)
+    kb.ontology_for_rules()  # worked out once per worker, it speeds up every case (reasoner/kb/footprint.py)
     engine = _engine(kb, config.engine)
     prepare = getattr(engine, "prepared", None)  # rdflib compiles queries; do it now, not per case
     if prepare is not None:
@@ -129,7 +129,7 @@ def process_item(item: CaseItem, config: BatchConfig | None = None) -> Outcome:
     if item.error is not None:
         return _error(item.source, InputError(item.error, source=item.source))
     try:
-        from ..pipeline import recommend
+        from ..pipeline.run import recommend
 
         result = recommend(
             _case_input(item, config),
@@ -153,7 +153,7 @@ def _case_input(item: CaseItem, config: BatchConfig) -> Any:
 
     if item.path is not None:
         return item.path
-    from ..loading import parse_case_bytes
+    from ..pipeline.loading import parse_case_bytes
 
     data = item.data or b""
     if len(data) > config.max_bytes:
@@ -183,7 +183,7 @@ def _result_outcome(item: CaseItem, result: Any, config: BatchConfig) -> Outcome
         return _invalid_outcome(item, validation)
     derivation = None
     if config.derivations:
-        from ..render.rdf import derivation_with_context
+        from ..pipeline.render.rdf import derivation_with_context
 
         derivation = derivation_with_context(result).serialize(format="nt")
     return Outcome(

@@ -83,7 +83,7 @@ def default_mapping_set() -> MappingSet:
     """The mapping rules of the bundled modules."""
     global _DEFAULT
     if _DEFAULT is None:
-        from ..knowledge import discover_modules
+        from ..kb.knowledge import discover_modules
         from ..paths import ONTOLOGY_DIR
 
         _DEFAULT = mapping_set(discover_modules(), ONTOLOGY_DIR / "glr.ttl")
@@ -127,7 +127,7 @@ def import_fhir_bytes(
 
 def import_fhir_file(path: str | Path, *, max_bytes: int | None = None, engine: str = "oxigraph", mappings: MappingSet | None = None) -> FhirImport:
     """Read and import one FHIR JSON file."""
-    from .. import safety
+    from .._runtime import safety
 
     p = Path(path)
     if not p.is_file():

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from .. import safety
+from .._runtime import safety
 from ..errors import KnowledgeBaseError
 
 __all__ = ["PHASES", "MappingSet", "mapping_set", "run_mapping"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import safety
+from .._runtime import safety
 from ..errors import InputError
 
 __all__ = ["looks_like_fhir", "parse_fhir_bytes", "as_bundle"]

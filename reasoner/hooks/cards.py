@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from ..results import Evidence, Premise, RecommendationResult
+from ..pipeline.results import Evidence, Premise, RecommendationResult
 
 __all__ = ["INDICATOR", "OVERRIDE_SYSTEM", "card_uuid", "plan_cards", "order_cards", "missing_data_card"]
 

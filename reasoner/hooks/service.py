@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from ..errors import GlrError
-from ..knowledge import KnowledgeBase
+from ..kb.knowledge import KnowledgeBase
 from ..vocab import RDF
 from .auth import AuthConfig, AuthError, verify_bearer
 from .cards import missing_data_card, order_cards, plan_cards
@@ -121,8 +121,8 @@ def create_app(
 
     allowed = frozenset(normalise_base(u) for u in fhir_servers)
     from ..fhir import import_fhir_bytes
-    from ..pipeline import recommend
-    from ..render.markdown import render_markdown
+    from ..pipeline.run import recommend
+    from ..pipeline.render.markdown import render_markdown
 
     services = {s.id: s for s in _services(kb)}
     orders = _Orders(kb)

@@ -7,7 +7,7 @@ Routes:
   with ``default-graph-uri`` / ``named-graph-uri`` and content negotiation.
 * ``GET /sparql`` without a query: the SPARQL 1.1 Service Description (Turtle).
 * ``GET /``: the query page (static files under ``static/``, no external URL).
-* ``GET /queries``: the ready-made queries of ``queries/endpoint/`` as JSON.
+* ``GET /queries``: the ready-made queries of ``queries/endpoint/`` and of each pack's ``endpoint/``, as JSON.
 
 There is no update operation: update requests are answered 403.
 """
@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from ..kb.packs import discover_packs, pack_files
 from ..paths import QUERIES_DIR
 from .description import service_description
 from .worker import Job, WorkerPool
@@ -32,7 +33,7 @@ from .worker import Job, WorkerPool
 if TYPE_CHECKING:
     from .dataset import ServedDataset
 
-__all__ = ["ServerSettings", "create_app", "ENDPOINT_QUERIES_DIR", "read_endpoint_queries", "STATIC_DIR"]
+__all__ = ["ServerSettings", "create_app", "ENDPOINT_QUERIES_DIR", "endpoint_query_files", "read_endpoint_queries", "STATIC_DIR"]
 
 ENDPOINT_QUERIES_DIR = QUERIES_DIR / "endpoint"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -53,10 +54,17 @@ class ServerSettings:
     max_url_query_bytes: int = 8192  #: longest GET query string; longer answers 414 "send it as POST"
 
 
-def read_endpoint_queries(directory: Path = ENDPOINT_QUERIES_DIR) -> list[dict[str, str]]:
+def endpoint_query_files(*directories: Path) -> list[Path]:
+    """The given directories' *.rq; by default the shared queries/endpoint/ and every pack's endpoint/."""
+    if directories:
+        return sorted(p for d in directories for p in d.glob("*.rq"))
+    return sorted([*ENDPOINT_QUERIES_DIR.glob("*.rq"), *(q for pack in discover_packs(QUERIES_DIR) for q in pack_files(pack).endpoint_queries)])
+
+
+def read_endpoint_queries(*directories: Path) -> list[dict[str, str]]:
     """Each ready-made query: name (file stem), title (first comment line), description, text."""
     out = []
-    for path in sorted(directory.glob("*.rq")):
+    for path in endpoint_query_files(*directories):
         text = path.read_text(encoding="utf-8")
         comments = []
         for line in text.splitlines():

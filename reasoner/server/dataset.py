@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Iterable
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from ..knowledge import KnowledgeBase
+    from ..kb.knowledge import KnowledgeBase
 
 __all__ = [
     "ONTOLOGY_GRAPH",
@@ -66,7 +66,7 @@ def _scan(paths: Iterable[str | Path]) -> tuple[list[Path], list["SkippedCase"]]
     """Files to serve and files refused unread: named files as given; in a named directory,
     regular .ttl/.jsonld files directly inside it (not recursive: ``examples/invalid/`` holds
     cases that must fail validation), never a symlink leading out of it or a pipe or device."""
-    from ..batch.sources import refuse_directory_entry
+    from .._runtime.safety import refuse_directory_entry
 
     files: list[Path] = []
     refused: list[SkippedCase] = []
@@ -171,7 +171,7 @@ def build_dataset(
     import pyoxigraph as ox
 
     from ..errors import GlrError
-    from ..pipeline import recommend
+    from ..pipeline.run import recommend
 
     store = ox.Store()
     _add_graph(store, kb.ontology, ONTOLOGY_GRAPH)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from .app import ServerSettings, create_app
 
 if TYPE_CHECKING:
-    from ..knowledge import KnowledgeBase
+    from ..kb.knowledge import KnowledgeBase
     from .dataset import ServedDataset
 
 __all__ = ["free_port", "EndpointThread", "serve_forever"]
@@ -83,7 +83,7 @@ class EndpointThread:
         port: int | None = None,
     ) -> None:
         if dataset is None:
-            from ..pipeline import default_knowledge_base
+            from ..pipeline.run import default_knowledge_base
             from .dataset import build_dataset
 
             dataset = build_dataset(paths, kb=kb or default_knowledge_base(), engine=engine)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from reasoner import RecommendationResult, load_knowledge_base, recommend
-from reasoner.render import render
+from reasoner.pipeline.render import render
 
 HERE = Path(__file__).resolve().parent
 MODULE = HERE / "explain-module"
@@ -123,7 +123,7 @@ def test_unconsidered_findings(red_flag: dict, calm: dict) -> None:
 
 def test_a_module_that_reads_the_finding_considers_it(explain_kb, tmp_path: Path) -> None:
     """The same case with the full bundled knowledge base: its rules read cervical stenosis."""
-    from reasoner.knowledge import discover_modules
+    from reasoner.kb.knowledge import discover_modules
 
     kb = load_knowledge_base(modules=[*discover_modules(), MODULE])
     found = {f.label for f in recommend(CASES / "red-flag.ttl", kb=kb).unconsidered_findings}
@@ -215,8 +215,8 @@ def test_engines_agree_on_the_whole_json(explain_kb) -> None:
     [("Ends with a stop.", "a stop."), ("Ends with two..", "two."), ("Ends with a question?", "question?"), ("No stop", "No stop.")],
 )
 def test_evidence_lines_end_with_one_mark(claim: str, line_end: str) -> None:
-    from reasoner.render.markdown import _evidence_line
-    from reasoner.results import Evidence
+    from reasoner.pipeline.render.markdown import _evidence_line
+    from reasoner.pipeline.results import Evidence
 
     line = _evidence_line(Evidence(id="x", statement=claim, source="s", reference=(1,), certainty="c", conflicts_with=("y",)))
     assert line.startswith(f"Evidence [ref 1; grade c]: {claim.rstrip('.')}")

@@ -17,8 +17,8 @@ from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
 from reasoner import RecommendationResult, load_knowledge_base, recommend
-from reasoner.knowledge import discover_modules
-from reasoner.render import render
+from reasoner.kb.knowledge import discover_modules
+from reasoner.pipeline.render import render
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent

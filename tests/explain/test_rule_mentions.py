@@ -8,9 +8,9 @@ import pytest
 from rdflib import URIRef
 from rdflib.plugins.sparql import prepareQuery
 
-from reasoner import kbcache
-from reasoner.knowledge import load_knowledge_base
-from reasoner.rule_mentions import iris_mentioned
+from reasoner.kb import cache as kbcache
+from reasoner.kb.knowledge import load_knowledge_base
+from reasoner.kb.mentions import iris_mentioned
 
 P = "PREFIX ex: <http://example.org/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
 EX = "http://example.org/"

@@ -22,10 +22,10 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from reasoner import KnowledgeBase, RecommendationResult, load_knowledge_base, recommend
-from reasoner.fhir.out import plan_bundle
+from reasoner.pipeline.render.fhir import plan_bundle
 from reasoner.hooks.cards import order_cards
-from reasoner.knowledge import discover_modules
-from reasoner.render.markdown import render_markdown
+from reasoner.kb.knowledge import discover_modules
+from reasoner.pipeline.render.markdown import render_markdown
 
 ROOT = Path(__file__).parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "rules"))
@@ -236,7 +236,7 @@ def kb_copy(tmp_path: Path) -> Path:
 
 
 def test_gate_warns_when_an_interaction_rule_builds_another_iri(kb_copy: Path) -> None:
-    from reasoner.kbcheck import run_check
+    from reasoner.kb.check import run_check
 
     rq = kb_copy / "queries" / "interactions" / "rules" / "contradiction.rq"
     rq.write_text(rq.read_text(encoding="utf-8").replace('"/interaction/contradiction/"', '"/interaction/clash/"'), encoding="utf-8")
@@ -246,7 +246,7 @@ def test_gate_warns_when_an_interaction_rule_builds_another_iri(kb_copy: Path) -
 
 @pytest.mark.parametrize(("stage", "accepted"), [("5", True), ("0", False)])
 def test_the_stage_is_data_any_positive_integer(kb_copy: Path, stage: str, accepted: bool) -> None:
-    from reasoner.kbcheck import run_check
+    from reasoner.kb.check import run_check
 
     meta = kb_copy / "queries" / "interactions" / "rules" / "compounding-harm.ttl"
     meta.write_text(meta.read_text(encoding="utf-8").replace("glr:stage 4 ;", f"glr:stage {stage} ;"), encoding="utf-8")

@@ -24,8 +24,8 @@ from _rule_checks import NOT_PORTABLE, query_code
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from reasoner import recommend
-from reasoner.engines import ENGINES
-from reasoner.knowledge import RESULT_SEGMENTS
+from reasoner.pipeline.engines import ENGINES
+from reasoner.kb.knowledge import RESULT_SEGMENTS
 from reasoner.vocab import GLR, RDF
 
 from test_rule_fixtures import split_fixture  # same directory (rootdir-relative import)

@@ -16,8 +16,8 @@ from rdflib import BNode, Graph, Literal, Namespace
 from rdflib.term import Node
 
 from reasoner import KnowledgeBase, RecommendationResult, load_knowledge_base, recommend
-from reasoner.knowledge import discover_modules
-from reasoner.engines import ENGINES
+from reasoner.kb.knowledge import discover_modules
+from reasoner.pipeline.engines import ENGINES
 from reasoner.vocab import RDF
 
 GLRT = Namespace("https://w3id.org/glr/test#")

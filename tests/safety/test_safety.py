@@ -26,7 +26,7 @@ from rdflib.namespace import RDFS
 from rdflib.term import Node
 
 from reasoner import RecommendationResult, default_knowledge_base, recommend
-from reasoner.engines import ENGINES
+from reasoner.pipeline.engines import ENGINES
 from reasoner.vocab import GLR, RDF
 
 HERE = Path(__file__).parent

@@ -25,7 +25,7 @@ from rdflib import XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDFS
 
 from reasoner import recommend
-from reasoner.engines import ENGINES
+from reasoner.pipeline.engines import ENGINES
 from reasoner.vocab import GLR, RDF
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,1 @@
+"""Runtime guards every layer may use: time limits, input safety, no network, the Java runtime."""

@@ -1,1 +1,0 @@
-"""One module per `glr` subcommand, each with register(subparsers) and run(args)."""

@@ -1,0 +1,1 @@
+"""Knowledge-base layer: load the ontology, shapes and guideline modules, cache them, and check them."""

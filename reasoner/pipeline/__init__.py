@@ -1,0 +1,1 @@
+"""The pipeline: load -> time -> validate -> rules -> explain -> render; run.py drives the stages."""

@@ -1,0 +1,154 @@
+"""Interactions between two results of one case: typed records for the JSON, Markdown, FHIR and CDS Hooks outputs.
+
+Why a module of its own: the interaction rules (queries/interactions/, stage 4)
+only say which two results interact, through which care actions and effects,
+and on which sourced statements. The explanation of an interaction is built
+from the explanations of its two sides, already made by ``results.explain``:
+their premises (the case facts) and their evidence, so a repeated action is
+shown once with both modules' reasons. Nothing here knows a module or a drug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from rdflib import Graph
+from rdflib.term import Node
+
+from ..vocab import GLR, RDF
+
+if TYPE_CHECKING:
+    from ..kb.knowledge import KnowledgeBase
+    from .results import Evidence, Premise
+
+__all__ = ["Interaction", "InteractionSide", "build_interactions"]
+
+
+class _Side(Protocol):
+    """What an interaction needs from each of its sides (any explained result)."""
+
+    id: str
+    label: str
+    module: str
+    premises: tuple[Premise, ...]
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class InteractionSide:
+    """One of the two results an interaction is between, with its module's reason in the clinician's words."""
+
+    id: str
+    label: str
+    module: str
+    result: str  # recommendation | not-recommended | caution | …: the list the side appears in
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "module": self.module, "result": self.result, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """Two results that interact; ``between`` holds their catalogue ids, sorted."""
+
+    id: str
+    kind: str
+    label: str
+    text: str
+    between: tuple[str, ...]
+    sides: tuple[InteractionSide, ...]
+    through_actions: tuple[str, ...]
+    through_effects: tuple[str, ...]
+    premises: tuple[Premise, ...]
+    evidence: tuple[Evidence, ...]
+    rule: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "label": self.label,
+            "between": list(self.between),
+            "text": self.text,
+            "sides": [s.to_json() for s in self.sides],
+            "through_actions": list(self.through_actions),
+            "through_effects": list(self.through_effects),
+            "rule": self.rule,
+            "premises": [p.to_json() for p in self.premises],
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+
+
+def _side_text(item: Any) -> str:
+    text = getattr(item, "text", None)
+    if text:
+        return str(text)
+    reasons = getattr(item, "reasons", ())
+    return "; ".join(f"{r.text}: {r.state}" for r in reasons) or item.label
+
+
+def build_interactions(
+    kb: KnowledgeBase,
+    derived: Graph,
+    sides: dict[Node, tuple[str, _Side]],
+    *,
+    evidence: Any,
+    label: Any,
+    rules_of: Any,
+) -> tuple[Interaction, ...]:
+    """Every glr:Interaction of ``derived``, explained from its two sides (``sides``: result node → (list name, item)).
+
+    ``evidence(iri, role)``, ``label(node)`` and ``rules_of(node)`` are the explainer's, so that
+    evidence is worded and its sources disclosed exactly as for every other result.
+    """
+    found = []
+    for node in sorted(set(derived.subjects(RDF.type, GLR.Interaction)), key=str):
+        kind = derived.value(node, GLR.ofKind)
+        between = [sides[n] for n in sorted(derived.objects(node, GLR.between), key=str) if n in sides]
+        if kind is None or len(between) != 2:
+            continue  # a side the explanation does not list (never for the bundled rules): nothing to show
+        between.sort(key=lambda pair: pair[1].id)
+        rules = rules_of(node)
+        unique_premises: dict[tuple[str, str, str], Premise] = {}
+        for _, item in between:
+            for p in item.premises:
+                unique_premises.setdefault((p.subject, p.property, p.value), p)
+        shown: dict[str, Evidence] = {}
+        for iri in sorted(derived.objects(node, GLR.hasEvidence), key=str):  # the sourced effects and their relation
+            e = evidence(iri, "supports")
+            shown.setdefault(e.id, e)
+        for _, item in between:  # each side's own reasons
+            for e in item.evidence:
+                shown.setdefault(e.id, e)
+        for rule in rules:  # what the interaction kind means (TMR4I)
+            for iri in rule.evidence:
+                e = evidence(iri, "background")
+                shown.setdefault(e.id, e)
+        local = str(node).rsplit("/interaction/", 1)[-1].replace("/", "--")
+        found.append(
+            Interaction(
+                id=local,
+                kind=kb.catalogue_id(kind),
+                label=kb.label(kind) or kb.catalogue_id(kind),
+                text=kb.text(kind) or "",
+                between=tuple(item.id for _, item in between),
+                sides=tuple(
+                    InteractionSide(id=item.id, label=item.label, module=item.module, result=name, text=_side_text(item))
+                    for name, item in between
+                ),
+                through_actions=tuple(sorted({label(a) for a in derived.objects(node, GLR.throughAction)})),
+                through_effects=tuple(sorted({label(e) for e in derived.objects(node, GLR.throughEffect)})),
+                premises=tuple(sorted(unique_premises.values(), key=lambda p: (p.subject, p.property, p.value))),
+                evidence=tuple(shown.values()),
+                rule=rules[0].rule_id if rules else "",
+            )
+        )
+    order = {kb.catalogue_id(k): i for i, k in enumerate(sorted(kb.knowledge.subjects(RDF.type, GLR.InteractionKind), key=lambda k: _order(kb, k)))}
+    return tuple(sorted(found, key=lambda x: (order.get(x.kind, len(order)), x.id)))
+
+
+def _order(kb: KnowledgeBase, kind: Node) -> tuple[int, str]:
+    value = kb.knowledge.value(kind, GLR.listOrder)
+    return (int(value.toPython()) if value is not None else 1_000_000, kb.catalogue_id(kind))

@@ -1,0 +1,584 @@
+"""Typed results, read back from the derivation graph and explained.
+
+Why read back from RDF rather than keep Python objects from the rules:
+the derivation graph is the single source of truth that every output
+(JSON, Markdown, Turtle, the SPARQL endpoint) is rendered from, so they
+can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from ..kb.knowledge import KnowledgeBase, Rule
+from ..kb.priorities import Priority
+from .timeline import AsOf
+from .unconsidered import UnconsideredFinding, unconsidered_findings
+from .validation import ValidationReport
+from ..vocab import GLR, PROV, RDF, RDFS
+
+if TYPE_CHECKING:
+    from .interactions import Interaction
+
+__all__ = [
+    "Premise",
+    "Evidence",
+    "Criterion",
+    "ExistingOrder",
+    "SourceStatus",
+    "UnconsideredFinding",
+    "Reason",
+    "Recommendation",
+    "NotRecommended",
+    "Caution",
+    "InformationNeed",
+    "Assessment",
+    "RecommendationResult",
+    "explain",
+]
+
+
+@dataclass(frozen=True)
+class Premise:
+    """One case fact a result rests on."""
+
+    subject: str
+    property: str
+    value: str
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"subject": self.subject, "property": self.property, "value": self.value, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    id: str
+    statement: str
+    source: str
+    reference: tuple[int, ...]
+    certainty: str
+    conflicts_with: tuple[str, ...] = ()
+    source_note: str = ""
+    role: str = "supports"  # "supports" (glr:hasEvidence) or "background" (glr:hasBackgroundEvidence only)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "statement": self.statement,
+            "source": self.source,
+            "reference": list(self.reference),
+            "certainty": self.certainty,
+            "conflicts_with": list(self.conflicts_with),
+            "source_note": self.source_note,
+            "role": self.role,
+        }
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A deriving rule's criterion in plain words (glr:criterion), thresholds included."""
+
+    rule: str
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "text": self.text}
+
+
+@dataclass(frozen=True)
+class ExistingOrder:
+    """An imaging study already ordered that a recommendation matches (glr:existingOrder): confirm it, never order twice."""
+
+    subject: str
+    status: str
+    label: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"subject": self.subject, "status": self.status, "label": self.label}
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """A cited source and its review status (glr:reviewStatus), disclosed once per plan."""
+
+    source: str
+    status: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "status": self.status}
+
+
+@dataclass(frozen=True)
+class Reason:
+    condition: str
+    state: str
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"condition": self.condition, "state": self.state, "text": self.text}
+
+
+@dataclass(frozen=True)
+class _Derived:
+    id: str
+    label: str
+    rule: str
+    rules: tuple[str, ...]
+    premises: tuple[Premise, ...]
+    evidence: tuple[Evidence, ...]
+    assessments: tuple[str, ...]
+    notes: tuple[str, ...]
+    criteria: tuple[Criterion, ...]
+    module: str = ""  # the directory name of the guideline module whose rule derived it
+
+
+@dataclass(frozen=True)
+class Recommendation(_Derived):
+    priority: str = "routine"
+    text: str | None = None
+    deferred_by: tuple[str, ...] = ()  # ids of recommendations whose priority defers this one's
+    conditional_on: tuple[str, ...] = ()  # ids of information needs raised here that this one rests on
+    existing_order: ExistingOrder | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "text": self.text,
+            "priority": self.priority,
+            "rule": self.rule,
+            "module": self.module,
+            "rules": list(self.rules),
+            "based_on_assessments": list(self.assessments),
+            "premises": [p.to_json() for p in self.premises],
+            "evidence": [e.to_json() for e in self.evidence],
+            "notes": list(self.notes),
+            "criteria": [c.to_json() for c in self.criteria],
+            "deferred_by": list(self.deferred_by),
+            "conditional_on": list(self.conditional_on),
+            "existing_order": self.existing_order.to_json() if self.existing_order else None,
+        }
+
+
+@dataclass(frozen=True)
+class NotRecommended(_Derived):
+    reasons: tuple[Reason, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "rule": self.rule,
+            "module": self.module,
+            "reasons": [r.to_json() for r in self.reasons],
+            "premises": [p.to_json() for p in self.premises],
+            "evidence": [e.to_json() for e in self.evidence],
+            "criteria": [c.to_json() for c in self.criteria],
+        }
+
+
+@dataclass(frozen=True)
+class Caution(_Derived):
+    text: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "text": self.text,
+            "rule": self.rule,
+            "module": self.module,
+            "based_on_assessments": list(self.assessments),
+            "premises": [p.to_json() for p in self.premises],
+            "evidence": [e.to_json() for e in self.evidence],
+            "criteria": [c.to_json() for c in self.criteria],
+        }
+
+
+@dataclass(frozen=True)
+class InformationNeed(_Derived):
+    affects: tuple[str, ...] = ()
+    affects_labels: tuple[str, ...] = ()  # the clinician's words for ``affects`` (Markdown only)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "affects": list(self.affects),
+            "rule": self.rule,
+            "module": self.module,
+            "premises": [p.to_json() for p in self.premises],
+            "criteria": [c.to_json() for c in self.criteria],
+        }
+
+
+@dataclass(frozen=True)
+class Assessment(_Derived):
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "rule": self.rule,
+            "module": self.module,
+            "premises": [p.to_json() for p in self.premises],
+            "evidence": [e.to_json() for e in self.evidence],
+            "criteria": [c.to_json() for c in self.criteria],
+        }
+
+
+@dataclass
+class RecommendationResult:
+    """Everything `glr recommend` reports for one case."""
+
+    case: str
+    source: str | None
+    as_of: AsOf
+    knowledge_base_version: str
+    engine: str
+    validation: ValidationReport
+    recommendations: tuple[Recommendation, ...] = ()
+    not_recommended: tuple[NotRecommended, ...] = ()
+    cautions: tuple[Caution, ...] = ()
+    information_needs: tuple[InformationNeed, ...] = ()
+    assessments: tuple[Assessment, ...] = ()
+    unconsidered_findings: tuple[UnconsideredFinding, ...] = ()
+    source_status: tuple[SourceStatus, ...] = ()
+    interactions: tuple[Interaction, ...] = ()  # pairs of the results above that interact (issue 16)
+    case_graph: Graph = field(default_factory=Graph, repr=False)
+    derivation_graph: Graph = field(default_factory=Graph, repr=False)
+    timings: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def ids(self, kind: str) -> list[str]:
+        return [r.id for r in getattr(self, kind)]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "source": self.source,
+            "as_of": self.as_of.date.isoformat(),
+            "as_of_source": self.as_of.source.value,
+            "knowledge_base": {"version": self.knowledge_base_version},
+            "engine": self.engine,
+            "validation": {
+                "conforms": self.validation.conforms,
+                "warnings": [w for w in self.validation.to_json()["warnings"]],
+            },
+            "recommendations": [r.to_json() for r in self.recommendations],
+            "not_recommended": [r.to_json() for r in self.not_recommended],
+            "cautions": [r.to_json() for r in self.cautions],
+            "information_needs": [r.to_json() for r in self.information_needs],
+            "assessments": [r.to_json() for r in self.assessments],
+            "unconsidered_findings": [f.to_json() for f in self.unconsidered_findings],
+            "source_status": [s.to_json() for s in self.source_status],
+            "interactions": [i.to_json() for i in self.interactions],
+        }
+
+
+# --------------------------------------------------------------------------
+# Explanation: from the derivation graph to typed results
+
+
+def _list_key(kb: KnowledgeBase, kind: Node | None, cid: str) -> tuple[bool, int, str]:
+    """Order within a list: the module's glr:listOrder (lower first; entries without one last), then id."""
+    value = kb.knowledge.value(kind, GLR.listOrder) if kind is not None else None
+    order = int(value.toPython()) if isinstance(value, Literal) else None
+    return (order is None, order or 0, cid)
+
+
+class _Explainer:
+    def __init__(self, kb: KnowledgeBase, case_graph: Graph, derived: Graph, as_of: AsOf) -> None:
+        self.kb = kb
+        self.case_graph = case_graph
+        self.derived = derived
+        self.as_of = as_of
+        self.rules_by_iri: dict[Node, Rule] = {r.iri: r for r in kb.rules}
+        # elapsed-time property → (the date property it measures from, its unit)
+        self.elapsed_to_date: dict[Node, tuple[URIRef, str]] = {}
+        # whole-months property → the days property of the same date (a 0-month span is stated in days)
+        self.months_to_days: dict[Node, URIRef] = {}
+        for ep in kb.elapsed_properties():
+            self.elapsed_to_date[ep.months_property] = (ep.date_property, "months")
+            self.elapsed_to_date[ep.days_property] = (ep.date_property, "days")
+            self.months_to_days[ep.months_property] = ep.days_property
+        self.sources_cited: dict[str, str] = {}  # source label → review status, for every evidence item shown
+
+    # -- labels ---------------------------------------------------------
+    def label(self, node: Node) -> str:
+        value = self.case_graph.value(node, RDFS.label)
+        if value is not None:
+            return str(value)
+        kb_label = self.kb.label(node)
+        if kb_label:
+            return kb_label
+        if isinstance(node, Literal):
+            return str(node)
+        text = str(node)
+        return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+    # -- premises -------------------------------------------------------
+    def premise_text(self, subject: Node, prop: Node, value: Node) -> str:
+        subject_label = self.label(subject)
+        elapsed = self.elapsed_to_date.get(prop)
+        if elapsed is not None:
+            date_prop, unit = elapsed
+            date = self.case_graph.value(subject, date_prop)
+            when = f" ({self.label(date_prop)} {date})" if date is not None else ""
+            span = f"{value} whole {unit}"
+            days = self.case_graph.value(subject, self.months_to_days[prop]) if prop in self.months_to_days else None
+            if unit == "months" and str(value) == "0" and days is not None:
+                span = f"{days} day" + ("" if str(days) == "1" else "s")
+            return f"{subject_label}{when}: {span} before the as-of date {self.as_of.date.isoformat()}"
+        if prop == RDF.type:
+            date = self.case_graph.value(subject, GLR.date)
+            class_label = self.label(value)
+            if class_label.casefold() in subject_label.casefold():  # the label already says what it is
+                return f"{subject_label}, dated {date}" if date is not None else subject_label
+            when = f" (dated {date})" if date is not None else ""
+            return f"{subject_label}{when}: recorded as {class_label}"
+        return f"{subject_label}: {self.label(prop)} = {self.label(value)}"
+
+    def derived_from(self, subject: Node) -> str:
+        """Name the records a case fact came from (prov:wasDerivedFrom, e.g. FHIR resources on import)."""
+        sources = sorted(self.label(src) for src in self.case_graph.objects(subject, PROV.wasDerivedFrom))
+        return f" [from {'; '.join(sources)}]" if sources else ""
+
+    def premises(self, result: Node) -> list[Premise]:
+        found = []
+        for node in self.derived.objects(result, GLR.premise):
+            s = self.derived.value(node, GLR.premiseSubject)
+            p = self.derived.value(node, GLR.premiseProperty)
+            v = self.derived.value(node, GLR.premiseValue)
+            if s is None or p is None or v is None:
+                continue
+            found.append(Premise(subject=str(s), property=str(p), value=str(v), text=self.premise_text(s, p, v) + self.derived_from(s)))
+        return found
+
+    # -- evidence -------------------------------------------------------
+    def evidence(self, iri: Node, role: str) -> Evidence:
+        k = self.kb.knowledge
+        source = k.value(iri, GLR.statedIn)
+        refs = sorted(
+            int(n.toPython()) for r in k.objects(iri, GLR.citesReference) for n in k.objects(r, GLR.referenceNumber)
+        )
+        certainty = k.value(iri, GLR.certainty)
+        conflicts = sorted(
+            {self.local_id(c) for c in k.objects(iri, GLR.conflictsWith)} | {self.local_id(c) for c in k.subjects(GLR.conflictsWith, iri)}
+        )
+        source_label = self.label(source) if source is not None else "unknown source"
+        status = k.value(source, GLR.reviewStatus) if source is not None else None
+        self.sources_cited[source_label] = str(status) if status is not None else "review status not stated"
+        return Evidence(
+            id=self.local_id(iri),
+            statement=str(k.value(iri, GLR.claim) or ""),
+            source=source_label,
+            reference=tuple(refs),
+            certainty=self.label(certainty) if certainty is not None else "not stated",
+            conflicts_with=tuple(conflicts),
+            source_note=str(k.value(source, GLR.bibliographicStatus) or "") if source is not None else "",
+            role=role,
+        )
+
+    def evidence_of(self, rules: list[Rule], kind: Node | None) -> tuple[Evidence, ...]:
+        """Supporting evidence (rules', then the catalogue entry's), then background evidence not also supporting."""
+        k = self.kb.knowledge
+        supporting: list[Node] = [iri for rule in rules for iri in rule.evidence]
+        supporting += sorted(k.objects(kind, GLR.hasEvidence), key=str) if kind is not None else []
+        background: list[Node] = [iri for rule in rules for iri in sorted(k.objects(rule.iri, GLR.hasBackgroundEvidence), key=str)]
+        background += sorted(k.objects(kind, GLR.hasBackgroundEvidence), key=str) if kind is not None else []
+        seen: set[Node] = set()
+        found = []
+        for role, iris in (("supports", supporting), ("background", background)):
+            for iri in iris:
+                if iri not in seen:
+                    seen.add(iri)
+                    found.append(self.evidence(iri, role))
+        return tuple(found)
+
+    @staticmethod
+    def local_id(iri: Node) -> str:
+        text = str(iri)
+        return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1].removeprefix("ev-")
+
+    # -- one result -----------------------------------------------------
+    def rules_of(self, result: Node) -> list[Rule]:
+        rules = []
+        for activity in self.derived.objects(result, PROV.wasGeneratedBy):
+            for assoc in self.derived.objects(activity, PROV.qualifiedAssociation):
+                plan = self.derived.value(assoc, PROV.hadPlan)
+                if plan in self.rules_by_iri:
+                    rules.append(self.rules_by_iri[plan])
+        return sorted(rules, key=lambda r: (r.stage, r.rule_id))
+
+    def criteria(self, rules: list[Rule]) -> tuple[Criterion, ...]:
+        return tuple(
+            Criterion(rule=rule.rule_id, text=str(text))
+            for rule in rules
+            for text in sorted(self.kb.knowledge.objects(rule.iri, GLR.criterion), key=str)
+        )
+
+    def common(self, result: Node, result_type: URIRef) -> dict[str, Any]:
+        kind = self.derived.value(result, GLR.ofKind)
+        rules = self.rules_of(result)
+        primary = next((r for r in rules if r.result_type == result_type), rules[0] if rules else None)
+        premises = self.premises(result)
+        assessments = sorted(self.derived.objects(result, GLR.usesAssessment), key=str)
+        for assessment in assessments:  # explain down to the case facts
+            premises.extend(self.premises(assessment))
+        unique: dict[tuple[str, str, str], Premise] = {}
+        for p in premises:
+            unique.setdefault((p.subject, p.property, p.value), p)
+        notes = sorted({str(n) for rule in rules for n in self.kb.knowledge.objects(rule.iri, GLR.inferenceNote)})
+        return dict(
+            id=self.kb.catalogue_id(kind),
+            label=self.kb.label(kind) or self.kb.catalogue_id(kind),
+            rule=primary.rule_id if primary else "",
+            rules=tuple(r.rule_id for r in rules),
+            premises=tuple(sorted(unique.values(), key=lambda p: (p.subject, p.property, p.value))),
+            evidence=self.evidence_of(rules, kind),
+            assessments=tuple(self.kb.catalogue_id(self.derived.value(a, GLR.ofKind)) for a in assessments if self.derived.value(a, GLR.ofKind) is not None),
+            notes=tuple(notes),
+            criteria=self.criteria(rules),
+            module=self.module_name(primary.module if primary else None),
+        )
+
+    def module_name(self, iri: Node | None) -> str:
+        """A module's directory name: the id results carry in JSON (``module``) and group by in Markdown."""
+        return next((m.directory.name for m in self.kb.modules if m.iri == iri), "")
+
+    def priority(self, result: Node) -> Priority:
+        """The most pressing priority any rule gave the result, else its kind's default, else the lowest level."""
+        scale = self.kb.priorities()
+        kind = self.derived.value(result, GLR.ofKind)
+        candidates = list(self.derived.objects(result, GLR.priority)) or list(self.kb.knowledge.objects(kind, GLR.defaultPriority))
+        levels = [scale.get(c) for c in candidates if isinstance(c, URIRef)]
+        return max((p for p in levels if p is not None), key=lambda p: p.rank, default=scale.lowest())
+
+    def existing_order(self, result: Node) -> ExistingOrder | None:
+        studies = sorted(self.derived.objects(result, GLR.existingOrder), key=str)  # one, or the first by IRI
+        if not studies:
+            return None
+        study = studies[0]
+        status = self.case_graph.value(study, GLR.imagingStatus)
+        return ExistingOrder(subject=str(study), status=self.label(status) if status is not None else "not stated", label=self.label(study))
+
+    def recommendation(self, result: Node, raised_needs: set[Node]) -> tuple[Recommendation, Priority]:
+        kind = self.derived.value(result, GLR.ofKind)
+        order = self.existing_order(result)
+        text = self.kb.knowledge.value(kind, GLR.textWhenOrdered) if order is not None else None
+        conditional = sorted(self.kb.catalogue_id(n) for n in self.kb.knowledge.objects(kind, GLR.conditionalOn) if n in raised_needs)
+        level = self.priority(result)
+        rec = Recommendation(
+            **self.common(result, GLR.Recommendation),
+            priority=level.name,
+            text=str(text) if text is not None else self.kb.text(kind),
+            conditional_on=tuple(conditional),
+            existing_order=order,
+        )
+        return rec, level
+
+    def reasons(self, result: Node) -> tuple[Reason, ...]:
+        found = []
+        for node in self.derived.objects(result, GLR.unmetCondition):
+            cond = self.derived.value(node, GLR.condition)
+            state = self.derived.value(node, GLR.conditionState) or GLR.NotMet
+            if cond is None:
+                continue
+            cid = str(self.kb.knowledge.value(cond, GLR.catalogueId) or self.local_id(cond))
+            found.append(Reason(condition=cid, state=self.label(state), text=self.kb.label(cond) or cid))
+        return tuple(sorted(set(found), key=lambda r: (r.state, r.condition)))
+
+    def of_type(self, result_type: URIRef) -> list[Node]:
+        return sorted(set(self.derived.subjects(RDF.type, result_type)), key=str)
+
+
+def _with_deferrals(ranked: list[tuple[Recommendation, Priority]], kb: KnowledgeBase) -> list[Recommendation]:
+    """Each recommendation with the ids of those whose priority defers its own (glr:defersPriority)."""
+    scale = kb.priorities()
+    out = []
+    for rec, level in ranked:
+        by = tuple(other.id for other, other_level in ranked if other is not rec and scale.defers(other_level, level))
+        out.append(replace(rec, deferred_by=by))
+    return out
+
+
+def explain(
+    kb: KnowledgeBase,
+    *,
+    case: str,
+    source: str | None,
+    as_of: AsOf,
+    engine: str,
+    validation: ValidationReport,
+    case_graph: Graph,
+    derived: Graph,
+) -> RecommendationResult:
+    """Turn the derivation graph into typed, explained, ordered results.
+
+    Order is clinical and comes from data: recommendations by priority rank
+    (most pressing first), then the catalogue's glr:listOrder, then id;
+    every other list by glr:listOrder, then id.
+    """
+    ex = _Explainer(kb, case_graph, derived, as_of)
+
+    def kind_of(r: Node) -> Node | None:
+        return derived.value(r, GLR.ofKind)
+
+    def ordered(items: list[Any], nodes: list[Node]) -> list[Any]:
+        keyed = sorted(zip(items, nodes), key=lambda pair: _list_key(kb, kind_of(pair[1]), pair[0].id))
+        return [item for item, _ in keyed]
+
+    need_nodes = ex.of_type(GLR.InformationNeed)
+    raised: set[Node] = {kind for kind in map(kind_of, need_nodes) if kind is not None}
+    rec_nodes = ex.of_type(GLR.Recommendation)
+    ranked = [ex.recommendation(r, raised) for r in rec_nodes]
+    sides: dict[Node, tuple[str, Any]] = {node: ("recommendation", rec) for (rec, _), node in zip(ranked, rec_nodes)}
+    keys = {rec.id: _list_key(kb, kind_of(node), rec.id) for (rec, _), node in zip(ranked, rec_nodes)}
+    ranked.sort(key=lambda pair: (-pair[1].rank, keys[pair[0].id]))
+    recs = _with_deferrals(ranked, kb)
+    not_nodes = ex.of_type(GLR.NotRecommended)
+    not_items = [NotRecommended(**ex.common(r, GLR.NotRecommended), reasons=ex.reasons(r)) for r in not_nodes]
+    nots = ordered(not_items, not_nodes)
+    caution_nodes = ex.of_type(GLR.Caution)
+    caution_items = [Caution(**ex.common(r, GLR.Caution), text=kb.text(kind_of(r)) or "") for r in caution_nodes]
+    cautions = ordered(caution_items, caution_nodes)
+    sides.update({node: ("not-recommended", item) for item, node in zip(not_items, not_nodes)})
+    sides.update({node: ("caution", item) for item, node in zip(caution_items, caution_nodes)})
+    needs = []
+    for r in need_nodes:
+        affected = sorted(kb.knowledge.objects(kind_of(r), GLR.affects), key=kb.catalogue_id)
+        needs.append(
+            InformationNeed(
+                **ex.common(r, GLR.InformationNeed),
+                affects=tuple(kb.catalogue_id(a) for a in affected),
+                affects_labels=tuple(kb.label(a) or kb.catalogue_id(a) for a in affected),
+            )
+        )
+    needs = ordered(needs, need_nodes)
+    assessment_nodes = ex.of_type(GLR.Assessment)
+    assessments = ordered([Assessment(**ex.common(r, GLR.Assessment)) for r in assessment_nodes], assessment_nodes)
+    from .interactions import build_interactions
+
+    interactions = build_interactions(kb, derived, sides, evidence=ex.evidence, label=ex.label, rules_of=ex.rules_of)
+    return RecommendationResult(
+        case=case,
+        source=source,
+        as_of=as_of,
+        knowledge_base_version=kb.version,
+        engine=engine,
+        validation=validation,
+        recommendations=tuple(recs),
+        not_recommended=tuple(nots),
+        cautions=tuple(cautions),
+        information_needs=tuple(needs),
+        assessments=tuple(assessments),
+        unconsidered_findings=unconsidered_findings(kb, case_graph),
+        source_status=tuple(SourceStatus(source=name, status=status) for name, status in sorted(ex.sources_cited.items())),
+        interactions=interactions,
+        case_graph=case_graph,
+        derivation_graph=derived,
+    )
