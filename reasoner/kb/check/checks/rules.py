@@ -10,18 +10,10 @@ from ...ontology_tools import Problem, Severity
 from ....vocab import GLR, RDF
 from ..loaded import LoadedKb, check_term, parse_query, short
 from ..report import CheckResult
+from ...knowledge import RESULT_SEGMENTS
 
 __all__ = ["rules"]
 
-#: result class -> IRI path segment (architecture.md, "Rules")
-_SEGMENTS = {
-    GLR.Recommendation: "recommendation",
-    GLR.NotRecommended: "not-recommended",
-    GLR.Caution: "caution",
-    GLR.InformationNeed: "information-need",
-    GLR.Assessment: "assessment",
-    GLR.Interaction: "interaction",
-}
 #: result class -> the catalogue class its glr:produces must be
 _KIND_FOR_RESULT = {
     GLR.Recommendation: GLR.RecommendationKind,
@@ -104,8 +96,8 @@ def rules(kb: LoadedKb, result: CheckResult) -> None:
                 rtype = part.value(rule, GLR.resultType)
                 produces = part.value(rule, GLR.produces)
                 cid = kb.knowledge.value(produces, GLR.catalogueId) if produces is not None else None
-                if rtype in _SEGMENTS and cid is not None:
-                    needle = f"/{_SEGMENTS[rtype]}/{cid}"
+                if rtype in RESULT_SEGMENTS and cid is not None:
+                    needle = f"/{RESULT_SEGMENTS[rtype]}/{cid}"
                     if needle not in text:
                         result.problems.append(Problem(result.name, f"rule '{rid}' produces {short(produces, kb.knowledge)} as {short(rtype, kb.knowledge)} but its query never builds a result IRI ending in '{needle}'.", subject=rid, source=str(query_path), severity=Severity.WARNING))
                     kind = _KIND_FOR_RESULT[rtype]
