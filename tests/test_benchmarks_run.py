@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_run_py_prints_stages_floor_ratio_and_budget() -> None:
     run = subprocess.run(
         [sys.executable, "benchmarks/run.py", "--cases", "3", "--rdflib-cases", "2", "--batch-cases", "4",
-         "--floor-shacl-cases", "1", "--skip-process", "--batch-validators", "pyrudof"],
+         "--floor-shacl-cases", "1", "--skip-process", "--batch-validators", "pyrudof",
+         "--repeat", "1"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 0, run.stderr[-2000:]
