@@ -33,7 +33,7 @@ def _synthetic():
 def test_pyrudof_first_pass_gives_pyshacl_records(tmp_path: Path) -> None:
     cases = tmp_path / "cases"
     shutil.copytree(ROOT / "examples", cases / "examples")
-    _synthetic().write_directory(24, cases / "synthetic", seed=11)
+    _synthetic().write_directory(8, cases / "synthetic", seed=11)
     reference, fast = tmp_path / "pyshacl.ndjson", tmp_path / "pyrudof.ndjson"
     run_batch(cases, reference, config=BatchConfig(engine="oxigraph"), workers=1)
     run_batch(cases, fast, config=BatchConfig(engine="oxigraph", validator="pyrudof"), workers=1)
