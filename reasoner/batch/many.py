@@ -21,12 +21,40 @@ __all__ = ["process_many"]
 _LOG = logging.getLogger(__name__)
 
 
+def _later(data: Any, *, shapes: Any, ontology: Any, source: str | None = None) -> Any:
+    """A stand-in validator: the batch's cases are validated together, after all are read."""
+    return None
+
+
+def _validate_together(together: Any, prepared_cases: list[tuple[int, Any]], items: list[CaseItem], outcomes: list[Any], state: dict[str, Any]) -> None:
+    """Every prepared case's report: cleared by the batch step, else from the per-case validator."""
+    from ..pipeline.validation import ValidationReport
+
+    kb = state["kb"]
+    started = time.perf_counter()
+    cleared = together.clear([prepared.graph for _, prepared in prepared_cases])
+    share = (time.perf_counter() - started) / max(len(prepared_cases), 1)
+    for position, (index, prepared) in enumerate(prepared_cases):
+        started = time.perf_counter()
+        try:
+            if position in cleared:
+                prepared.report = ValidationReport(conforms=True, results=(), source=prepared.source)
+            else:
+                prepared.report = state["validator"](prepared.graph, shapes=kb.shapes, ontology=kb.ontology, source=prepared.source)
+        except BaseException as exc:  # noqa: BLE001 - one bad case must not stop the batch
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            outcomes[index] = _error(items[index].source, exc)
+        prepared.timings["validate"] = share + time.perf_counter() - started
+
+
 def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
     """One record per item, in order; the conforming cases' rules run in one store."""
     from ..errors import InputError
     from ..pipeline.run import explain_prepared, prepare_case
 
     config, kb = state["config"], state["kb"]
+    together = state.get("batch_validator")
     outcomes: list[Outcome | None] = [None] * len(items)
     prepared_cases: list[tuple[int, Any]] = []
     for index, item in enumerate(items):
@@ -43,7 +71,7 @@ def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
                         as_of=config.as_of,
                         max_bytes=config.max_bytes,
                         source=item.source,
-                        validator=state["validator"],
+                        validator=_later if together is not None else state["validator"],
                     ),
                 )
             )
@@ -51,6 +79,8 @@ def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
             outcomes[index] = _error(item.source, exc)
+    if together is not None:
+        _validate_together(together, prepared_cases, items, outcomes, state)
     ready: list[tuple[int, Any]] = []
     for index, prepared in prepared_cases:
         item = items[index]
