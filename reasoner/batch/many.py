@@ -16,18 +16,19 @@ from typing import Any
 from .sources import CaseItem
 from .worker import Outcome, _case_input, _error, _invalid_outcome, _result_outcome, process_item
 
-__all__ = ["process_many"]
+__all__ = ["process_many", "validate_prepared", "defer_validation"]
 
 _LOG = logging.getLogger(__name__)
 
 
-def _later(data: Any, *, shapes: Any, ontology: Any, source: str | None = None) -> Any:
+def defer_validation(data: Any, *, shapes: Any, ontology: Any, source: str | None = None) -> Any:
     """A stand-in validator: the batch's cases are validated together, after all are read."""
     return None
 
 
-def _validate_together(together: Any, prepared_cases: list[tuple[int, Any]], items: list[CaseItem], outcomes: list[Any], state: dict[str, Any]) -> None:
-    """Every prepared case's report: cleared by the batch step, else from the per-case validator."""
+def validate_prepared(together: Any, prepared_cases: list[tuple[int, Any]], items: list[CaseItem], outcomes: list[Any], state: dict[str, Any]) -> None:
+    """Every prepared case's report: cleared by the batch step, else from the per-case validator;
+    a case whose validation fails gets its error record in ``outcomes`` (by item index)."""
     from ..pipeline.validation import ValidationReport
 
     kb = state["kb"]
@@ -71,7 +72,7 @@ def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
                         as_of=config.as_of,
                         max_bytes=config.max_bytes,
                         source=item.source,
-                        validator=_later if together is not None else state["validator"],
+                        validator=defer_validation if together is not None else state["validator"],
                     ),
                 )
             )
@@ -80,7 +81,7 @@ def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
                 raise
             outcomes[index] = _error(item.source, exc)
     if together is not None:
-        _validate_together(together, prepared_cases, items, outcomes, state)
+        validate_prepared(together, prepared_cases, items, outcomes, state)
     ready: list[tuple[int, Any]] = []
     for index, prepared in prepared_cases:
         item = items[index]
