@@ -30,9 +30,13 @@ def test_an_answer_is_remembered_and_a_change_is_seen() -> None:
     assert graph.value(URIRef(EX + "b"), RDFS.label) == Literal("parsed")
 
 
-def test_the_memo_is_bounded(monkeypatch) -> None:
+def test_the_memo_keeps_nothing_about_nodes_it_does_not_hold_and_is_bounded(monkeypatch) -> None:
+    """A batch asks about every case node; those answers must not pile up."""
     monkeypatch.setattr(memo, "_LIMIT", 3)
     graph = memoised(Graph())
     for n in range(10):
-        graph.value(URIRef(f"{EX}{n}"), RDFS.label)
-    assert len(graph._answers) <= 3
+        graph.add((URIRef(f"{EX}{n}"), RDFS.label, Literal(str(n))))
+    for n in range(20):
+        assert graph.value(URIRef(f"{EX}{n}"), RDFS.label) == (Literal(str(n)) if n < 10 else None)
+    assert 0 < len(graph._answers) <= 3
+    assert all(key[0] in {URIRef(f"{EX}{n}") for n in range(10)} for key in graph._answers)

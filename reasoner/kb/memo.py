@@ -19,8 +19,9 @@ from rdflib.paths import Path
 
 __all__ = ["MemoGraph", "memoised"]
 
-#: answers kept at most; past that the memo starts again (patterns about case nodes, e.g.
-#: "has this case node a label here?", would otherwise grow it with every case of a batch)
+#: answers kept at most; past that the memo starts again. Patterns naming a node the graph does not
+#: hold (e.g. "has this case node a label here?") are answered without being kept, so only
+#: patterns about the graph's own nodes are, and the limit is a guard rather than the rule.
 _LIMIT = 50_000
 
 
@@ -30,11 +31,17 @@ class MemoGraph(Graph):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._answers: dict[Any, tuple[Any, ...]] = {}
+        self._held: tuple[set[Any], set[Any]] | None = None  # (subjects, objects), worked out on first use
 
     def triples(self, triple: Any) -> Generator[Any, None, None]:  # type: ignore[override]
-        if isinstance(triple[1], Path):
+        subject, predicate, obj = triple
+        if isinstance(predicate, Path):
             yield from super().triples(triple)
             return
+        if self._held is None:
+            self._held = ({t[0] for t in super().triples((None, None, None))}, {t[2] for t in super().triples((None, None, None))})
+        if (subject is not None and subject not in self._held[0]) or (obj is not None and obj not in self._held[1]):
+            return  # a node the graph does not hold in that place: no answer, and nothing to keep
         answer = self._answers.get(triple)
         if answer is None:
             if len(self._answers) >= _LIMIT:
@@ -42,24 +49,28 @@ class MemoGraph(Graph):
             answer = self._answers[triple] = tuple(super().triples(triple))
         yield from answer
 
-    def add(self, triple: Any) -> Any:
+    def _forget(self) -> None:
         self._answers.clear()
+        self._held = None
+
+    def add(self, triple: Any) -> Any:
+        self._forget()
         return super().add(triple)
 
     def addN(self, quads: Any) -> Any:  # noqa: N802 - rdflib's name
-        self._answers.clear()
+        self._forget()
         return super().addN(quads)
 
     def remove(self, triple: Any) -> Any:
-        self._answers.clear()
+        self._forget()
         return super().remove(triple)
 
     def parse(self, *args: Any, **kwargs: Any) -> Any:
-        self._answers.clear()
+        self._forget()
         try:
             return super().parse(*args, **kwargs)
         finally:
-            self._answers.clear()
+            self._forget()
 
 
 def memoised(graph: Graph) -> MemoGraph:
