@@ -17,7 +17,8 @@ Prints, on synthetic cases (benchmarks/synthetic.py, all valid per the shapes):
    with pySHACL and with the pyrudof first pass (--validator pyrudof);
 5. the per-case and the multi-case path (issue 17: rules once per store of
    K cases) side by side: ms per case per stage, in process, and `glr batch`
-   cases/s, with their ratio (``--only-multicase`` prints just this).
+   cases/s and CPU time per case (all processes), with their ratio
+   (``--only-multicase`` prints just this).
 
 Figures and the command that produced them are recorded in docs/performance.md.
 """
@@ -150,11 +151,16 @@ def multicase_section(paths: list[Path], kb, repeat: int, cases_per_store: int, 
     print(f"\n## glr batch, per-case vs multi-case (reasoner.batch.run_batch over {len(batch_paths)} case files, "
           "oxigraph + pyrudof, wall clock incl. worker start, best of 2)")
     for workers in sorted({1, cores}):
-        rates = {}
+        rates, cpus = {}, {}
         for name, k in (("per-case", 1), ("multi-case", cases_per_store)):
-            rates[name] = max(_batch_subset(tmp, batch_paths, "oxigraph", workers, "pyrudof", cases_per_store=k)[0] for _ in range(2))
+            runs = [_batch_subset(tmp, batch_paths, "oxigraph", workers, "pyrudof", cases_per_store=k) for _ in range(2)]
+            rates[name] = max(r[0] for r in runs)
+            cpus[name] = min((r[3] / r[2] for r in runs if r[3] is not None), default=None)
         print(f"  workers={workers}: per-case {rates['per-case']:7.1f} cases/s, multi-case {rates['multi-case']:7.1f} cases/s, "
               f"ratio {rates['multi-case'] / rates['per-case']:.2f}x; multi-case per worker {rates['multi-case'] / workers:.1f} cases/s")
+        if cpus["per-case"] and cpus["multi-case"]:
+            print(f"    CPU (all processes): per-case {_ms(cpus['per-case'])} ms per case, multi-case {_ms(cpus['multi-case'])} ms per case "
+                  f"= {1 / cpus['multi-case']:.1f} cases per CPU-second -> {cores / cpus['multi-case']:.0f} cases/s on {cores} dedicated cores")
 
 
 def floor(paths: list[Path], kb, engine: str, *, shacl_cases: int) -> dict[str, float]:
@@ -295,15 +301,58 @@ def target_budget(cores: int, rudof_ms: float | None, rules_floor_ms: float, ove
 
 
 def batch(directory: Path, engine: str, workers: int, validator: str = "pyshacl", cases_per_store: int = 25) -> tuple[float, float, int]:
+    return batch_with_cpu(directory, engine, workers, validator, cases_per_store)[:3]  # type: ignore[return-value]
+
+
+def batch_with_cpu(directory: Path, engine: str, workers: int, validator: str = "pyshacl", cases_per_store: int = 25) -> tuple[float, float, int, float | None]:
+    """cases/s, wall seconds, cases, and CPU seconds of this process and its worker processes
+    (None where /proc cannot be read). CPU time is what a loaded, shared machine changes least."""
+    import threading
+
     from reasoner.batch import BatchConfig, run_batch
 
+    seen: dict[int, float] = {}
+    stop = threading.Event()
+
+    def sample() -> None:  # workers are the forkserver's children: sample them while they live
+        while not stop.is_set():
+            seen.update(_descendant_cpu(os.getpid()))
+            stop.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
+        sampler.start()
+        cpu0, t0 = time.process_time(), time.perf_counter()
         config = BatchConfig(engine=engine, validator=validator, cases_per_store=cases_per_store)
         summary = run_batch(directory, Path(tmp) / "out.ndjson", config=config, workers=workers, progress=False)
-        wall = time.perf_counter() - t0
+        wall, own = time.perf_counter() - t0, time.process_time() - cpu0
+        stop.set()
+        sampler.join()
     assert summary.failed == 0 and summary.invalid == 0, summary.to_text()
-    return summary.cases / wall, wall, summary.cases
+    cpu = own + sum(seen.values()) if Path("/proc/self/stat").exists() else None
+    return summary.cases / wall, wall, summary.cases, cpu
+
+
+def _descendant_cpu(root: int) -> dict[int, float]:
+    """user + system seconds of every live descendant of ``root``, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            table[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    found: dict[int, float] = {}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, cpu) in table.items():
+            if ppid == parent and pid not in found:
+                found[pid] = cpu
+                frontier.append(pid)
+    return found
 
 
 def main() -> None:
@@ -411,17 +460,17 @@ def main() -> None:
         for engine in args.batch_engines:
             for validator in args.batch_validators:
                 for workers in sorted({1, cores}):
-                    rate, wall, count = _batch_subset(tmp, paths[: args.batch_cases], engine, workers, validator)
+                    rate, wall, count, _ = _batch_subset(tmp, paths[: args.batch_cases], engine, workers, validator)
                     print(f"  {engine:9s} --validator {validator:8s} workers={workers}: {count} cases in {wall:6.2f} s = {rate:7.1f} cases/s")
 
 
-def _batch_subset(tmp: Path, paths: list[Path], engine: str, workers: int, validator: str, cases_per_store: int = 25) -> tuple[float, float, int]:
+def _batch_subset(tmp: Path, paths: list[Path], engine: str, workers: int, validator: str, cases_per_store: int = 25) -> tuple[float, float, int, float | None]:
     sub = tmp / f"batch-{len(paths)}"
     if not sub.exists():
         sub.mkdir()
         for p in paths:
             (sub / p.name).write_bytes(p.read_bytes())
-    return batch(sub, engine, workers, validator, cases_per_store)
+    return batch_with_cpu(sub, engine, workers, validator, cases_per_store)
 
 
 if __name__ == "__main__":
