@@ -84,3 +84,17 @@ def test_cases_sharing_a_node_are_not_judged_together(validator: BatchValidator,
     statuses for one finding), so both go to the per-case validator."""
     twin = Graph() + valid[0]
     assert validator.clear([*valid, twin]) == set(range(1, len(valid)))
+
+
+def test_a_result_on_an_ontology_node_keeps_every_case_back(kb, valid: list[Graph]) -> None:
+    """Validated alone, every case would report it (the ontology is part of each data graph)."""
+    from dataclasses import replace
+
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    from reasoner.vocab import GLR
+
+    ontology = Graph() + kb.ontology
+    ontology.add((URIRef("https://example.org/ontology-node"), GLR.date, Literal("2999-01-01", datatype=XSD.date)))
+    assert BatchValidator(replace(kb, ontology=ontology)).clear(valid) == set()

@@ -54,7 +54,8 @@ class Count:
 @dataclass(frozen=True)
 class ShapeParts:
     core: Graph
-    #: one SPARQL query per constraint: ``SELECT DISTINCT ?glr_case_graph`` naming the case graphs with a result
+    #: one SPARQL query per constraint: ``SELECT DISTINCT ?glr_case_graph`` naming the case graphs with a
+    #: result (unbound: a result on a node of no case graph), over the cases and the ontology as default graph
     constraint_queries: tuple[str, ...]
     counts: tuple[Count, ...]
 
@@ -126,8 +127,8 @@ def _constraint_query(shapes: Graph, shape: Node, constraint: Node) -> str | Non
     path = "|".join(f"<{t}>" for t in targets)
     # The constraint as a sub-select: $this is the same variable as ?this in SPARQL, left free,
     # so its solutions are the results for every focus node at once; GRAPH ?g names the case
-    # graph the focus node's target triple is in.
+    # graph the focus node's target triple is in (none: the focus node is the ontology's).
     return "\n".join(prefixes) + (
-        f"\nSELECT DISTINCT ?glr_case_graph WHERE {{\n GRAPH ?glr_case_graph {{ ?this {path} ?glr_target }}\n"
-        f" {{ {select} }}\n}}"
+        f"\nSELECT DISTINCT ?glr_case_graph WHERE {{\n ?this {path} ?glr_target .\n {{ {select} }}\n"
+        f" OPTIONAL {{ GRAPH ?glr_case_graph {{ ?this {path} ?glr_in_case }} }}\n}}"
     )
