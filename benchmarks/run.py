@@ -17,7 +17,8 @@ Prints, on synthetic cases (benchmarks/synthetic.py, all valid per the shapes):
    with pySHACL and with the pyrudof first pass (--validator pyrudof);
 5. the per-case and the multi-case path (issue 17: rules once per store of
    K cases) side by side: ms per case per stage, in process, and `glr batch`
-   cases/s, with their ratio (``--only-multicase`` prints just this).
+   cases/s and CPU time per case (all processes), with their ratio
+   (``--only-multicase`` prints just this).
 
 Figures and the command that produced them are recorded in docs/performance.md.
 """
@@ -93,19 +94,27 @@ def _stages(paths: list[Path], kb, engine: str, recommend) -> dict[str, float]:
 
 
 def multicase_stages(paths: list[Path], kb, cases_per_store: int) -> dict[str, float]:
-    """The multi-case path of `glr batch` (reasoner/batch/many.py), per stage: parse, normalise and
-    validate each case (pyrudof first pass), rules once per store of ``cases_per_store`` cases,
+    """The multi-case path of `glr batch` (reasoner/batch/many.py), per stage: parse and normalise
+    each case, validate them together (reasoner/batch/validate_many.py), rules once per store of ``cases_per_store`` cases,
     then explain and JSON for each case."""
+    from reasoner.batch.many import defer_validation, validate_prepared
     from reasoner.batch.multicase import MultiCaseRules
     from reasoner.batch.rudof import RudofFirstValidator
+    from reasoner.batch.sources import CaseItem
+    from reasoner.batch.validate_many import BatchValidator
     from reasoner.pipeline.run import explain_prepared, prepare_case
 
-    validator = RudofFirstValidator(kb)
+    state = {"kb": kb, "validator": RudofFirstValidator(kb)}
+    together = BatchValidator(kb)
     rules = MultiCaseRules(kb)
     totals = dict.fromkeys(STAGES, 0.0)
-    t_all = time.perf_counter()
+    t_all, cpu = time.perf_counter(), time.process_time()
     for start in range(0, len(paths), cases_per_store):
-        prepared = [prepare_case(path, kb=kb, validator=validator) for path in paths[start : start + cases_per_store]]
+        chunk = paths[start : start + cases_per_store]
+        prepared = [prepare_case(path, kb=kb, validator=defer_validation) for path in chunk]
+        outcomes: list = [None] * len(chunk)
+        validate_prepared(together, list(enumerate(prepared)), [CaseItem(source=str(p), path=str(p)) for p in chunk], outcomes, state)
+        assert outcomes == [None] * len(chunk) and all(case.report.conforms for case in prepared)
         for case in prepared:
             for stage in ("parse", "normalise", "validate"):
                 totals[stage] += case.timings[stage]
@@ -122,6 +131,7 @@ def multicase_stages(paths: list[Path], kb, cases_per_store: int) -> dict[str, f
     wall = time.perf_counter() - t_all
     out = {stage: totals[stage] / len(paths) for stage in STAGES}
     out["total"] = wall / len(paths)
+    out["cpu"] = (time.process_time() - cpu) / len(paths)  # all threads of this process: load-independent
     return out
 
 
@@ -136,14 +146,21 @@ def multicase_section(paths: list[Path], kb, repeat: int, cases_per_store: int, 
         print(f"  {name:11s}" + "".join(f"{_ms(r[s]):>10s}" for s in STAGES) + f"{_ms(r['total']):>10s}{1 / r['total']:10.1f}")
     print(f"  {'ratio':11s}" + "".join(f"{per_case[s] / multi[s] if multi[s] else 0:9.2f}x" for s in STAGES)
           + f"{per_case['total'] / multi['total']:9.2f}x   (per-case time / multi-case time)")
+    print(f"  multi-case CPU time (all threads): {_ms(multi['cpu'])} ms per case = {1 / multi['cpu']:.1f} cases per CPU-second "
+          f"-> {cores / multi['cpu']:.0f} cases/s on {cores} dedicated cores")
     print(f"\n## glr batch, per-case vs multi-case (reasoner.batch.run_batch over {len(batch_paths)} case files, "
           "oxigraph + pyrudof, wall clock incl. worker start, best of 2)")
     for workers in sorted({1, cores}):
-        rates = {}
+        rates, cpus = {}, {}
         for name, k in (("per-case", 1), ("multi-case", cases_per_store)):
-            rates[name] = max(_batch_subset(tmp, batch_paths, "oxigraph", workers, "pyrudof", cases_per_store=k)[0] for _ in range(2))
+            runs = [_batch_subset(tmp, batch_paths, "oxigraph", workers, "pyrudof", cases_per_store=k) for _ in range(2)]
+            rates[name] = max(r[0] for r in runs)
+            cpus[name] = min((r[3] / r[2] for r in runs if r[3] is not None), default=None)
         print(f"  workers={workers}: per-case {rates['per-case']:7.1f} cases/s, multi-case {rates['multi-case']:7.1f} cases/s, "
               f"ratio {rates['multi-case'] / rates['per-case']:.2f}x; multi-case per worker {rates['multi-case'] / workers:.1f} cases/s")
+        if cpus["per-case"] and cpus["multi-case"]:
+            print(f"    CPU (all processes): per-case {_ms(cpus['per-case'])} ms per case, multi-case {_ms(cpus['multi-case'])} ms per case "
+                  f"= {1 / cpus['multi-case']:.1f} cases per CPU-second -> {cores / cpus['multi-case']:.0f} cases/s on {cores} dedicated cores")
 
 
 def floor(paths: list[Path], kb, engine: str, *, shacl_cases: int) -> dict[str, float]:
@@ -284,15 +301,58 @@ def target_budget(cores: int, rudof_ms: float | None, rules_floor_ms: float, ove
 
 
 def batch(directory: Path, engine: str, workers: int, validator: str = "pyshacl", cases_per_store: int = 25) -> tuple[float, float, int]:
+    return batch_with_cpu(directory, engine, workers, validator, cases_per_store)[:3]  # type: ignore[return-value]
+
+
+def batch_with_cpu(directory: Path, engine: str, workers: int, validator: str = "pyshacl", cases_per_store: int = 25) -> tuple[float, float, int, float | None]:
+    """cases/s, wall seconds, cases, and CPU seconds of this process and its worker processes
+    (None where /proc cannot be read). CPU time is what a loaded, shared machine changes least."""
+    import threading
+
     from reasoner.batch import BatchConfig, run_batch
 
+    seen: dict[int, float] = {}
+    stop = threading.Event()
+
+    def sample() -> None:  # workers are the forkserver's children: sample them while they live
+        while not stop.is_set():
+            seen.update(_descendant_cpu(os.getpid()))
+            stop.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
+        sampler.start()
+        cpu0, t0 = time.process_time(), time.perf_counter()
         config = BatchConfig(engine=engine, validator=validator, cases_per_store=cases_per_store)
         summary = run_batch(directory, Path(tmp) / "out.ndjson", config=config, workers=workers, progress=False)
-        wall = time.perf_counter() - t0
+        wall, own = time.perf_counter() - t0, time.process_time() - cpu0
+        stop.set()
+        sampler.join()
     assert summary.failed == 0 and summary.invalid == 0, summary.to_text()
-    return summary.cases / wall, wall, summary.cases
+    cpu = own + sum(seen.values()) if Path("/proc/self/stat").exists() else None
+    return summary.cases / wall, wall, summary.cases, cpu
+
+
+def _descendant_cpu(root: int) -> dict[int, float]:
+    """user + system seconds of every live descendant of ``root``, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            table[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    found: dict[int, float] = {}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, cpu) in table.items():
+            if ppid == parent and pid not in found:
+                found[pid] = cpu
+                frontier.append(pid)
+    return found
 
 
 def main() -> None:
@@ -400,17 +460,17 @@ def main() -> None:
         for engine in args.batch_engines:
             for validator in args.batch_validators:
                 for workers in sorted({1, cores}):
-                    rate, wall, count = _batch_subset(tmp, paths[: args.batch_cases], engine, workers, validator)
+                    rate, wall, count, _ = _batch_subset(tmp, paths[: args.batch_cases], engine, workers, validator)
                     print(f"  {engine:9s} --validator {validator:8s} workers={workers}: {count} cases in {wall:6.2f} s = {rate:7.1f} cases/s")
 
 
-def _batch_subset(tmp: Path, paths: list[Path], engine: str, workers: int, validator: str, cases_per_store: int = 25) -> tuple[float, float, int]:
+def _batch_subset(tmp: Path, paths: list[Path], engine: str, workers: int, validator: str, cases_per_store: int = 25) -> tuple[float, float, int, float | None]:
     sub = tmp / f"batch-{len(paths)}"
     if not sub.exists():
         sub.mkdir()
         for p in paths:
             (sub / p.name).write_bytes(p.read_bytes())
-    return batch(sub, engine, workers, validator, cases_per_store)
+    return batch_with_cpu(sub, engine, workers, validator, cases_per_store)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,9 @@ def test_run_py_prints_stages_floor_ratio_and_budget() -> None:
         assert heading in out, heading
     assert "same conforms verdict as pySHACL on 3/3" in out
     assert "cases/s" in out and "x" in out.split("## Floor")[1]
+    # issue 17: CPU time per case, in process and over glr batch's worker processes
+    assert "cases per CPU-second" in out.split("## Per-case vs multi-case path")[1]
+    assert "CPU (all processes)" in out.split("## glr batch, per-case vs multi-case")[1]
 
 
 def test_memory_py_reports_resident_size() -> None:

@@ -16,9 +16,37 @@ from typing import Any
 from .sources import CaseItem
 from .worker import Outcome, _case_input, _error, _invalid_outcome, _result_outcome, process_item
 
-__all__ = ["process_many"]
+__all__ = ["process_many", "validate_prepared", "defer_validation"]
 
 _LOG = logging.getLogger(__name__)
+
+
+def defer_validation(data: Any, *, shapes: Any, ontology: Any, source: str | None = None) -> Any:
+    """A stand-in validator: the batch's cases are validated together, after all are read."""
+    return None
+
+
+def validate_prepared(together: Any, prepared_cases: list[tuple[int, Any]], items: list[CaseItem], outcomes: list[Any], state: dict[str, Any]) -> None:
+    """Every prepared case's report: cleared by the batch step, else from the per-case validator;
+    a case whose validation fails gets its error record in ``outcomes`` (by item index)."""
+    from ..pipeline.validation import ValidationReport
+
+    kb = state["kb"]
+    started = time.perf_counter()
+    cleared = together.clear([prepared.graph for _, prepared in prepared_cases])
+    share = (time.perf_counter() - started) / max(len(prepared_cases), 1)
+    for position, (index, prepared) in enumerate(prepared_cases):
+        started = time.perf_counter()
+        try:
+            if position in cleared:
+                prepared.report = ValidationReport(conforms=True, results=(), source=prepared.source)
+            else:
+                prepared.report = state["validator"](prepared.graph, shapes=kb.shapes, ontology=kb.ontology, source=prepared.source)
+        except BaseException as exc:  # noqa: BLE001 - one bad case must not stop the batch
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            outcomes[index] = _error(items[index].source, exc)
+        prepared.timings["validate"] = share + time.perf_counter() - started
 
 
 def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
@@ -27,6 +55,7 @@ def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
     from ..pipeline.run import explain_prepared, prepare_case
 
     config, kb = state["config"], state["kb"]
+    together = state.get("batch_validator")
     outcomes: list[Outcome | None] = [None] * len(items)
     prepared_cases: list[tuple[int, Any]] = []
     for index, item in enumerate(items):
@@ -43,7 +72,7 @@ def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
                         as_of=config.as_of,
                         max_bytes=config.max_bytes,
                         source=item.source,
-                        validator=state["validator"],
+                        validator=defer_validation if together is not None else state["validator"],
                     ),
                 )
             )
@@ -51,6 +80,8 @@ def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
             outcomes[index] = _error(item.source, exc)
+    if together is not None:
+        validate_prepared(together, prepared_cases, items, outcomes, state)
     ready: list[tuple[int, Any]] = []
     for index, prepared in prepared_cases:
         item = items[index]

@@ -85,13 +85,17 @@ def init_worker(config: BatchConfig) -> None:
         from ..errors import UsageError
 
         raise UsageError(f"unknown validator '{config.validator}'; choose pyshacl or pyrudof.")
-    multi = None
+    multi = many_valid = None
     if config.multi_case:
         from .multicase import MultiCaseRules
 
         multi = MultiCaseRules(kb)
+        if validator is not None:  # pyrudof: validate each store's cases together (reasoner/batch/validate_many.py)
+            from .validate_many import BatchValidator
+
+            many_valid = BatchValidator(kb)
     _STATE.clear()
-    _STATE.update(config=config, kb=kb, validator=validator, multi=multi)
+    _STATE.update(config=config, kb=kb, validator=validator, multi=multi, batch_validator=many_valid)
 
 
 def _error(source: str, exc: BaseException) -> Outcome:

@@ -18,6 +18,7 @@ from .._runtime import safety
 from ..errors import KnowledgeBaseError
 from ..paths import ONTOLOGY_DIR, QUERIES_DIR, SHAPES_DIR
 from .elapsed import ElapsedProperties, elapsed_properties
+from .memo import memoised
 from .packs import MAPPING_DATA_DIR, discover_packs, pack_files
 from ..vocab import GLR, GLR_ONTOLOGY_IRI, OWL, RDF, RDFS
 
@@ -295,10 +296,13 @@ def load_knowledge_base(
             files.extend(pack_files(directory).all_turtle())
         return files
 
-    return load_cached(
+    kb = load_cached(
         inputs,
         lambda: _load_knowledge_base(modules=directories, ontology_dir=ontology_dir, shapes_dir=shapes_dir),
     )
+    # read-only from here on, and read for every case's explanation: remember the answers (reasoner/kb/memo.py)
+    kb.knowledge, kb.ontology = memoised(kb.knowledge), memoised(kb.ontology)
+    return kb
 
 
 def _load_knowledge_base(*, modules: list[Path], ontology_dir: Path, shapes_dir: Path) -> KnowledgeBase:

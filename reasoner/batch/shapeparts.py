@@ -1,0 +1,134 @@
+"""The case shapes cut into the three parts a batch validator answers differently.
+
+Why: validating many cases in one graph is exact only for constraints tied
+to their focus node's own case (shapes/case/sparql.ttl, issue 17); the
+shapes are data, so the cut is made here, mechanically, from the shapes
+graph as written:
+
+* **Core** — every shape except the whole-file ones below, without their
+  ``sh:sparql`` constraints: validated for a whole batch in one pyrudof call.
+* **SPARQL constraints** — each ``sh:sparql`` SELECT with its prefixes, as
+  one query that returns the focus nodes with a result (``$this`` left
+  free, joined with the shape's ``sh:targetSubjectsOf`` predicates). Asked
+  once over the batch; pyrudof's own SPARQL step grows faster than the
+  graph (docs/performance.md).
+* **Whole-file counts** — shapes on a fixed node (``sh:targetNode``) such
+  as "exactly one glr:Case": about the file, so never true of a union;
+  kept only when they are plain ``sh:minCount``/``sh:maxCount`` on a
+  predicate or its inverse, and then counted per case.
+
+A shape outside these forms makes :func:`split_shapes` say why, and the
+batch validator then validates case by case (slower, same records).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import BNode, Graph, URIRef
+from rdflib.term import Node
+
+from ..vocab import RDF, RDFS, SH
+
+__all__ = ["ShapeParts", "Count", "split_shapes"]
+
+#: What a whole-file shape may say besides its counts (anything else: not split).
+_NODE_SHAPE_KEYS = {RDF.type, RDFS.comment, RDFS.label, SH.targetNode, SH.property, SH.severity, SH.message}
+_PROPERTY_KEYS = {SH.path, SH.minCount, SH.maxCount, SH.severity, SH.message, RDFS.comment, RDFS.label, SH.name, SH.description}
+
+
+@dataclass(frozen=True)
+class Count:
+    """``focus`` must have between ``low`` and ``high`` values along ``predicate`` (inverse if ``inverse``)."""
+
+    focus: URIRef
+    predicate: URIRef
+    inverse: bool
+    low: int | None
+    high: int | None
+
+    def broken(self, values: int) -> bool:
+        return (self.low is not None and values < self.low) or (self.high is not None and values > self.high)
+
+
+@dataclass(frozen=True)
+class ShapeParts:
+    core: Graph
+    #: one SPARQL query per constraint: ``SELECT DISTINCT ?glr_case_graph`` naming the case graphs with a
+    #: result (unbound: a result on a node of no case graph), over the cases and the ontology as default graph
+    constraint_queries: tuple[str, ...]
+    counts: tuple[Count, ...]
+
+
+def split_shapes(shapes: Graph) -> ShapeParts | str:
+    """The three parts, or why these shapes cannot be validated many cases at a time."""
+    whole_file = set(shapes.subjects(SH.targetNode, None))
+    counts: list[Count] = []
+    dropped: set[Node] = set(whole_file)
+    for shape in whole_file:
+        found = _counts(shapes, shape)
+        if isinstance(found, str):
+            return found
+        counts.extend(found)
+        for prop in shapes.objects(shape, SH.property):
+            dropped.add(prop)
+            dropped.update(p for p in shapes.objects(prop, SH.path) if isinstance(p, BNode))
+    queries: list[str] = []
+    for shape, constraint in shapes.subject_objects(SH.sparql):
+        if shape in whole_file:
+            return f"the whole-file shape {shape} has a SPARQL constraint"
+        query = _constraint_query(shapes, shape, constraint)
+        if query is None:
+            return f"the SPARQL constraint of {shape} is not a SELECT on sh:targetSubjectsOf focus nodes"
+        queries.append(query)
+        dropped.add(constraint)
+    core = Graph()
+    for s, p, o in shapes:
+        if s not in dropped and p != SH.sparql:
+            core.add((s, p, o))
+    return ShapeParts(core=core, constraint_queries=tuple(queries), counts=tuple(counts))
+
+
+def _counts(shapes: Graph, shape: Node) -> list[Count] | str:
+    unknown = set(shapes.predicates(shape, None)) - _NODE_SHAPE_KEYS
+    if unknown:
+        return f"the whole-file shape {shape} uses {sorted(map(str, unknown))}"
+    found = []
+    for focus in shapes.objects(shape, SH.targetNode):
+        if not isinstance(focus, URIRef):
+            return f"the whole-file shape {shape} targets a node that is not an IRI"
+        for prop in shapes.objects(shape, SH.property):
+            unknown = set(shapes.predicates(prop, None)) - _PROPERTY_KEYS
+            path = shapes.value(prop, SH.path)
+            inverse = isinstance(path, BNode)
+            if inverse:
+                keys = set(shapes.predicates(path, None))
+                path = shapes.value(path, SH.inversePath) if keys == {SH.inversePath} else None
+            if unknown or not isinstance(path, URIRef):
+                return f"the whole-file shape {shape} has a property shape other than a count on a predicate"
+            low, high = shapes.value(prop, SH.minCount), shapes.value(prop, SH.maxCount)
+            found.append(Count(focus, path, inverse, int(low) if low is not None else None, int(high) if high is not None else None))
+    return found
+
+
+def _constraint_query(shapes: Graph, shape: Node, constraint: Node) -> str | None:
+    select = shapes.value(constraint, SH.select)
+    targets = sorted(set(shapes.objects(shape, SH.targetSubjectsOf)))
+    other_targets = {SH.targetClass, SH.targetObjectsOf, SH.targetNode} & set(shapes.predicates(shape, None))
+    if select is None or not targets or other_targets or (shape, RDF.type, SH.PropertyShape) in shapes:
+        return None
+    if shapes.value(constraint, SH.deactivated) is not None or shapes.value(shape, SH.deactivated) is not None:
+        return None
+    prefixes = []
+    for holder in shapes.objects(constraint, SH.prefixes):
+        for declaration in shapes.objects(holder, SH.declare):
+            prefix, namespace = shapes.value(declaration, SH.prefix), shapes.value(declaration, SH.namespace)
+            prefixes.append(f"PREFIX {prefix}: <{namespace}>")
+    path = "|".join(f"<{t}>" for t in targets)
+    # The constraint as a sub-select: $this is the same variable as ?this in SPARQL, left free,
+    # so its solutions are the results for every focus node at once; GRAPH ?g names the case
+    # graph the focus node's target triple is in (none: the focus node is the ontology's).
+    return "\n".join(prefixes) + (
+        f"\nSELECT DISTINCT ?glr_case_graph WHERE {{\n ?this {path} ?glr_target .\n {{ {select} }}\n"
+        f" OPTIONAL {{ GRAPH ?glr_case_graph {{ ?this {path} ?glr_in_case }} }}\n}}"
+    )

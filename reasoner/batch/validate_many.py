@@ -1,0 +1,143 @@
+"""Validate a store's cases at once; each case gets the report the per-case validator gives it.
+
+Why: per case, the pyrudof first pass (reasoner/batch/rudof.py) costs
+about as much as all the rules over a store of 25 cases; one pyrudof call
+over 25 cases costs a quarter of that per case, once the parts that are
+not about one case are taken out (reasoner/batch/shapeparts.py).
+
+How it stays exact: the batch only *clears* cases. A case is declared
+conforming with no result only when nothing in the batch points at it —
+no Core result on any of its nodes, no SPARQL-constraint row in its graph,
+every whole-file count right. Everything else — a case with a result, a
+result whose focus node belongs to no single case, a case sharing a node
+with another case (then the union is not the sum of the cases), any
+failure of the batch step — is validated on its own by the per-case
+validator, which gives the reference (pySHACL) report.
+tests/test_batch_validator.py compares whole batches' records with
+pySHACL-only records; tests/test_batch_validate_many.py what is cleared.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal
+
+from .._runtime.limits import query_time_limit, run_with_time_limit
+from .shapeparts import ShapeParts, split_shapes
+
+__all__ = ["BatchValidator"]
+
+_LOG = logging.getLogger(__name__)
+
+
+class BatchValidator:
+    """Clears many cases per pyrudof call and per SPARQL query; the per-case validator does the rest."""
+
+    def __init__(self, kb: Any) -> None:
+        import pyrudof
+
+        parts = split_shapes(kb.shapes)
+        self.reason: str | None = parts if isinstance(parts, str) else None
+        if isinstance(parts, str):
+            _LOG.warning("batch validation is case by case (slower, same records): %s", parts)
+            return
+        self._parts: ShapeParts = parts
+        self._pyrudof = pyrudof
+        self._rudof = pyrudof.Rudof(pyrudof.RudofConfig())
+        self._rudof.read_shacl(parts.core.serialize(format="turtle"), format=pyrudof.ShaclFormat.Turtle)
+        ontology_nt = kb.ontology.serialize(format="nt")
+        self._rudof.read_data(ontology_nt, format=pyrudof.RDFFormat.NTriples)
+        self._store = ox.Store()
+        self._store.load(ontology_nt.encode(), format=ox.RdfFormat.N_TRIPLES)
+        #: nodes the shapes or the ontology name: shared by every case, never a sign of overlap
+        self._vocabulary = {n for g in (kb.shapes, kb.ontology) for n in g.all_nodes() if not isinstance(n, Literal)}
+        self._ontology_counts = [self._values(c, ox.DefaultGraph()) for c in parts.counts]
+        self.cleared = 0  # cases cleared by the batch step (the rest went to the per-case validator)
+
+    def clear(self, graphs: list[Graph]) -> set[int]:
+        """Indices of the (normalised) case graphs with no SHACL result of any severity; the
+        others are for the per-case validator."""
+        if self.reason is not None or len(graphs) < 2:
+            return set()
+        try:
+            cleared = self._clear(graphs)
+        except Exception:  # noqa: BLE001 - the batch step only ever saves time: validate one by one
+            _LOG.warning("batch validation failed; validating its %d cases one by one", len(graphs), exc_info=True)
+            return set()
+        self.cleared += len(cleared)
+        return cleared
+
+    def _clear(self, graphs: list[Graph]) -> set[int]:
+        owner: dict[str, int] = {}
+        alone: set[int] = set()
+        for index, graph in enumerate(graphs):
+            for node in set(graph.all_nodes()):
+                if isinstance(node, Literal):
+                    continue
+                if node in self._vocabulary:
+                    continue
+                key = node.n3()
+                if owner.setdefault(key, index) != index:
+                    alone.update((index, owner[key]))
+            if any(s in self._vocabulary for s in graph.subjects(unique=True)):
+                alone.add(index)  # it says something about the shared vocabulary: other cases would see it
+        batch = [i for i in range(len(graphs)) if i not in alone]
+        if len(batch) < 2:
+            return set()
+        flagged = self._flag(graphs, batch, owner)
+        return set(batch) - flagged
+
+    def _flag(self, graphs: list[Graph], batch: list[int], owner: dict[str, int]) -> set[int]:
+        """The cases of ``batch`` that some check points at (all of them if a result is not one case's)."""
+        nts = {i: graphs[i].serialize(format="nt") for i in batch}
+        everyone = set(batch)
+        self._rudof.begin_staging()
+        try:
+            self._rudof.read_data("".join(nts.values()), format=self._pyrudof.RDFFormat.NTriples, merge=True)
+            report = self._rudof.validate_shacl()
+        finally:
+            self._rudof.rollback_staging()
+        flagged: set[int] = set()
+        results = report.violations
+        if len(results) != len(report):
+            return everyone
+        for result in results:
+            index = owner.get(f"<{result.focus_node}>")
+            if index is None or index not in everyone:
+                return everyone  # a blank node, or a node of no single case
+            flagged.add(index)
+        names = {i: ox.NamedNode(f"urn:x-glr:batch:validation-graph:{i}") for i in batch}
+        try:
+            for i in batch:
+                self._store.load(nts[i].encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=names[i])
+            by_name = {name.value: i for i, name in names.items()}
+            for query in self._parts.constraint_queries:
+                for row in self._query(query):
+                    if row[0] is None:
+                        return everyone  # a result on an ontology node: every case alone would have it
+                    flagged.add(by_name[row[0].value])
+            for count, in_ontology in zip(self._parts.counts, self._ontology_counts):
+                for i, name in names.items():
+                    if count.broken(len(in_ontology | self._values(count, name))):
+                        flagged.add(i)
+        finally:
+            for name in names.values():
+                self._store.remove_graph(name)
+        return flagged
+
+    def _query(self, query: str) -> list[Any]:
+        return run_with_time_limit(
+            lambda: list(self._store.query(query, use_default_graph_as_union=True)),
+            query_time_limit(),
+            what="a batch validation query",
+            native=True,
+        )
+
+    def _values(self, count: Any, graph: ox.NamedNode | ox.DefaultGraph) -> set[Any]:
+        focus, predicate = ox.NamedNode(str(count.focus)), ox.NamedNode(str(count.predicate))
+        if count.inverse:
+            return {q.subject for q in self._store.quads_for_pattern(None, predicate, focus, graph)}
+        return {q.object for q in self._store.quads_for_pattern(focus, predicate, None, graph)}

@@ -1,0 +1,100 @@
+"""Issue 17: a batch's cases are validated together, and only cases with no result are cleared.
+
+The records this gives are compared with pySHACL's by
+tests/test_batch_validator.py; here, what the batch step itself decides:
+every valid case cleared, each kind of problem (Core shape, SPARQL
+constraint, whole-file count) keeps exactly its own case back, and cases
+sharing a node are never judged in one graph.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+
+from reasoner.batch.shapeparts import split_shapes
+from reasoner.batch.validate_many import BatchValidator
+from reasoner.pipeline.run import prepare_case
+from reasoner.vocab import SH
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def _normalised(path: Path, kb) -> Graph:
+    return prepare_case(path, kb=kb, validator=lambda *args, **kwargs: None).graph
+
+
+@pytest.fixture(scope="module")
+def validator(kb) -> BatchValidator:
+    return BatchValidator(kb)
+
+
+@pytest.fixture(scope="module")
+def valid(kb, tmp_path_factory: pytest.TempPathFactory) -> list[Graph]:
+    spec = importlib.util.spec_from_file_location("glr_synthetic", ROOT / "benchmarks" / "synthetic.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    paths = [EXAMPLES / "seed-case.ttl", EXAMPLES / "nsaid-contraindicated.ttl"]
+    paths += module.write_directory(5, tmp_path_factory.mktemp("synthetic"), seed=31)
+    return [_normalised(path, kb) for path in paths]
+
+
+def test_the_bundled_shapes_split_into_core_constraints_and_counts(kb) -> None:
+    parts = split_shapes(kb.shapes)
+    assert not isinstance(parts, str), parts
+    assert len(parts.constraint_queries) == len(set(kb.shapes.subject_objects(SH.sparql)))
+    assert {c.focus.fragment for c in parts.counts} == {"Case", "Patient"}
+    assert not set(parts.core.subjects(SH.targetNode, None))
+    assert not set(parts.core.objects(None, SH.sparql))
+
+
+def test_a_shape_outside_the_split_forms_is_named(kb) -> None:
+    shapes = Graph() + kb.shapes
+    shape = next(shapes.subjects(SH.targetNode, None))
+    shapes.add((shape, SH["class"], URIRef("https://example.org/Thing")))
+    reason = split_shapes(shapes)
+    assert isinstance(reason, str) and str(shape) in reason
+
+
+def test_valid_cases_are_all_cleared(validator: BatchValidator, valid: list[Graph]) -> None:
+    assert validator.clear(valid) == set(range(len(valid)))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "finding-without-status.ttl",  # a Core shape
+        "future-dated-imaging.ttl",  # SPARQL constraints
+        "imaging-before-surgery.ttl",
+        "finding-present-and-absent.ttl",
+        "two-patients.ttl",  # a whole-file count
+    ],
+)
+def test_a_bad_case_is_kept_back_alone(validator: BatchValidator, valid: list[Graph], kb, bad: str) -> None:
+    graphs = [*valid[:3], _normalised(EXAMPLES / "invalid" / bad, kb), *valid[3:]]
+    assert validator.clear(graphs) == set(range(len(graphs))) - {3}
+
+
+def test_cases_sharing_a_node_are_not_judged_together(validator: BatchValidator, valid: list[Graph]) -> None:
+    """Two copies of one case would each see the other's statements in a union (e.g. two
+    statuses for one finding), so both go to the per-case validator."""
+    twin = Graph() + valid[0]
+    assert validator.clear([*valid, twin]) == set(range(1, len(valid)))
+
+
+def test_a_result_on_an_ontology_node_keeps_every_case_back(kb, valid: list[Graph]) -> None:
+    """Validated alone, every case would report it (the ontology is part of each data graph)."""
+    from dataclasses import replace
+
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    from reasoner.vocab import GLR
+
+    ontology = Graph() + kb.ontology
+    ontology.add((URIRef("https://example.org/ontology-node"), GLR.date, Literal("2999-01-01", datatype=XSD.date)))
+    assert BatchValidator(replace(kb, ontology=ontology)).clear(valid) == set()
