@@ -17,7 +17,7 @@ from typing import Any
 
 from ..pipeline.results import Evidence, Premise, RecommendationResult
 
-__all__ = ["INDICATOR", "OVERRIDE_SYSTEM", "card_uuid", "plan_cards", "order_cards", "missing_data_card"]
+__all__ = ["INDICATOR", "OVERRIDE_SYSTEM", "card_uuid", "plan_cards", "order_cards", "missing_data_card", "set_aside_card"]
 
 #: priority → card indicator (CDS Hooks 2.0: info | warning | critical)
 INDICATOR = {"emergent": "critical", "urgent": "critical", "high": "warning", "routine": "info"}
