@@ -5,6 +5,7 @@ Layers, each depending only on those above it::
     reading   FHIR JSON bytes → dict (size/nesting limits, resourceType detection)
     checking  structural check with fhir.resources' R4B models (entry + element path on failure)
     view      the generic JSON-to-RDF step (JSON-LD with a bundled context, fhir:link)
+    leniency  CDS Hooks prefetch only: set aside (and name) defects in elements no mapping rule reads
     mapping   runs the mapping rules and code maps (data, in each module's fhir/)
     importer  the whole import, with the report of what was not mapped
 """

@@ -17,6 +17,7 @@ from rdflib import Graph, URIRef
 from ..errors import InputError
 from ..vocab import GLR, PROV, RDF
 from .checking import check_bundle
+from .leniency import SetAside, read_elements, set_aside_unread_defects
 from .mapping import MappingSet, mapping_set, run_mapping
 from .reading import as_bundle, parse_fhir_bytes
 from .view import build_view, view_bytes
@@ -46,6 +47,7 @@ class FhirImport:
     mapped: tuple[str, ...] = ()
     unmapped: tuple[UnmappedResource, ...] = ()
     partial_dates: tuple[tuple[str, str, str], ...] = ()
+    set_aside: tuple[SetAside, ...] = ()
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -91,14 +93,30 @@ def default_mapping_set() -> MappingSet:
 
 
 def import_fhir_bytes(
-    data: bytes, *, source: str, mappings: MappingSet | None = None, engine: str = "oxigraph", require_case: bool = True
+    data: bytes,
+    *,
+    source: str,
+    mappings: MappingSet | None = None,
+    engine: str = "oxigraph",
+    require_case: bool = True,
+    set_aside_unread: bool = False,
 ) -> FhirImport:
-    """Check, view and map FHIR JSON bytes (a Bundle or one resource) into a case graph."""
+    """Check, view and map FHIR JSON bytes (a Bundle or one resource) into a case graph.
+
+    ``set_aside_unread`` (CDS Hooks prefetch only): accept R4 defects in
+    elements no mapping rule reads, named in ``set_aside`` (reasoner/fhir/leniency.py).
+    """
     doc = parse_fhir_bytes(data, source=source)
     bundle = as_bundle(doc)
-    check_bundle(bundle, source=source)
+    mappings = mappings or default_mapping_set()
+    set_aside: tuple[SetAside, ...] = ()
+    if set_aside_unread:
+        lenient = set_aside_unread_defects(bundle, read=read_elements(text for _, _, text in mappings.queries), source=source)
+        bundle, set_aside = lenient.bundle, lenient.set_aside
+    else:
+        check_bundle(bundle, source=source)
     view = build_view(bundle, raw=data)
-    graph = run_mapping(view_bytes(view), mappings or default_mapping_set(), engine=engine)
+    graph = run_mapping(view_bytes(view), mappings, engine=engine)
     used = {str(o) for o in graph.objects(None, PROV.wasDerivedFrom)}
     mapped = tuple(r.name for r in view.resources if r.iri in used)
     unmapped = tuple(
@@ -122,6 +140,7 @@ def import_fhir_bytes(
         mapped=mapped,
         unmapped=unmapped,
         partial_dates=view.partial_dates,
+        set_aside=set_aside,
     )
 
 

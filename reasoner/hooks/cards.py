@@ -17,7 +17,7 @@ from typing import Any
 
 from ..pipeline.results import Evidence, Premise, RecommendationResult
 
-__all__ = ["INDICATOR", "OVERRIDE_SYSTEM", "card_uuid", "plan_cards", "order_cards", "missing_data_card"]
+__all__ = ["INDICATOR", "OVERRIDE_SYSTEM", "card_uuid", "plan_cards", "order_cards", "missing_data_card", "set_aside_card"]
 
 #: priority → card indicator (CDS Hooks 2.0: info | warning | critical)
 INDICATOR = {"emergent": "critical", "urgent": "critical", "high": "warning", "routine": "info"}
@@ -138,6 +138,21 @@ def missing_data_card(*, service: str, case: str, kb_version: str, module_label:
         "indicator": "info",
         "detail": "These parts of the record were not sent with the request, so the advice treats them as **unknown** (never as absent): "
         + ", ".join(missing) + ".",
+        "source": _source(kb_version, module_label),
+        "links": _links(base_url, cid),
+    }
+
+
+def set_aside_card(*, service: str, case: str, kb_version: str, module_label: str, base_url: str, defects: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    """Name each FHIR R4 defect the service accepted because no mapping rule reads that element (reasoner/fhir/leniency.py)."""
+    cid = card_uuid(service, case, "set-aside", kb_version, *defects)
+    return "set-aside", {
+        "uuid": cid,
+        "summary": _summary(f"Record not valid FHIR R4 in {len(defects)} element(s) the advice does not read: accepted, named here"),
+        "indicator": "info",
+        "detail": "The prefetch breaks FHIR R4 only in elements that no rule of the guideline modules reads, so the advice "
+        "cannot depend on them; they were set aside (an invalid value removed, nothing filled in). Please correct the record:\n\n"
+        + "\n".join(f"- {d}" for d in defects),
         "source": _source(kb_version, module_label),
         "links": _links(base_url, cid),
     }

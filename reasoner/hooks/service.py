@@ -25,7 +25,7 @@ from ..errors import GlrError
 from ..kb.knowledge import KnowledgeBase
 from ..vocab import RDF
 from .auth import AuthConfig, AuthError, verify_bearer
-from .cards import missing_data_card, order_cards, plan_cards
+from .cards import missing_data_card, order_cards, plan_cards, set_aside_card
 from .feedback import FeedbackLog
 from .prefetch import PREFETCH, assemble_bundle
 
@@ -163,11 +163,11 @@ def create_app(
         base = body.get("fhirServer").rstrip("/") + "/" if isinstance(body.get("fhirServer"), str) else ""
         prefetch = {**(body.get("prefetch") or {}), **fetched}
         assembled = assemble_bundle(body["context"], prefetch, today=today(), base=base)
-        imported = import_fhir_bytes(json.dumps(assembled.bundle).encode(), source="CDS Hooks prefetch")
+        imported = import_fhir_bytes(json.dumps(assembled.bundle).encode(), source="CDS Hooks prefetch", set_aside_unread=True)
         result = recommend(imported.graph, kb=kb, engine=engine, source=f"CDS Hooks {service.id}")
         if not result.validation.conforms:
             raise GlrError("the record does not make a valid case: " + " ".join(result.validation.to_text().split())[:600], source="CDS Hooks prefetch")
-        return assembled, result
+        return assembled, result, tuple(d.text() for d in imported.set_aside)
 
     def of_module(result, module_iri: str | None):
         if module_iri is None:
@@ -189,7 +189,7 @@ def create_app(
             already = body.get("prefetch") or {}
             missing = tuple(k for k in PREFETCH if already.get(k) is None)
             fetched = await fetch_missing(body, PREFETCH, missing, allowed=allowed, transport=transport)
-            assembled, full = reason(service, body, fetched)
+            assembled, full, set_aside = reason(service, body, fetched)
         except AuthError as exc:
             return JSONResponse({"error": str(exc)}, status_code=401)
         except GlrError as exc:
@@ -219,6 +219,9 @@ def create_app(
         if assembled.missing:
             cards.append(missing_data_card(service=service.id, case=result.case, kb_version=result.knowledge_base_version,
                                            module_label=label, base_url=base_url, missing=assembled.missing))
+        if set_aside:
+            cards.append(set_aside_card(service=service.id, case=result.case, kb_version=result.knowledge_base_version,
+                                        module_label=label, base_url=base_url, defects=set_aside))
         remember(cards, render_markdown(full))
         if feedback is not None:
             feedback.issued(service.id, cards)
