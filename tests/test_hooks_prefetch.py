@@ -46,6 +46,47 @@ def test_draft_orders_belong_to_the_patient_in_context() -> None:
                             {}, today=DAY)
     (order,) = [e["resource"] for e in built.bundle["entry"] if e["resource"]["resourceType"] == "MedicationRequest"]
     assert order["subject"] == {"reference": "Patient/p"}
+    (note,) = built.attributed
+    assert note.resource == "MedicationRequest/d" and note.element == "MedicationRequest.subject"
+    assert "'some-bare-id' resolves to no resource" in note.problem and "draftOrders" in note.problem
+
+
+def test_a_draft_order_without_subject_is_the_context_patients_and_says_so() -> None:
+    draft = {k: v for k, v in _order("d", "2").items() if k != "subject"}
+    built = assemble_bundle({"patientId": "p", "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": draft}]}},
+                            {}, today=DAY)
+    (order,) = [e["resource"] for e in built.bundle["entry"] if e["resource"]["resourceType"] == "MedicationRequest"]
+    assert order["subject"] == {"reference": "Patient/p"}
+    assert [n.problem.split(";")[0] for n in built.attributed] == ["no subject"]
+
+
+def test_a_prefetched_resource_with_a_dangling_subject_is_the_context_patients_and_says_so() -> None:
+    prefetch = {"item1": {"resourceType": "Patient", "id": "p"}, "item2": _order("a", "1", subject="p"), "item3": _order("b", "1")}
+    built = assemble_bundle({"patientId": "Patient/p"}, prefetch, today=DAY)
+    subjects = {e["resource"]["id"]: e["resource"].get("subject") for e in built.bundle["entry"]}
+    assert subjects["a"] == subjects["b"] == {"reference": "Patient/p"}
+    (note,) = built.attributed  # the well-formed one is not named
+    assert note.resource == "MedicationRequest/a" and "prefetch" in note.problem
+
+
+@pytest.mark.parametrize("where", ["draft", "prefetch"])
+def test_a_subject_naming_another_patient_is_refused_not_reattributed(where: str) -> None:
+    other = _order("d", "2", subject="Patient/q")
+    prefetch: dict = {"item1": {"resourceType": "Patient", "id": "q"}}
+    context: dict = {"patientId": "p"}
+    if where == "draft":
+        context["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": other}]}
+    else:
+        prefetch["item2"] = other
+    with pytest.raises(InputError, match=r"MedicationRequest/d: subject.reference 'Patient/q' names patient 'q'.*'p'"):
+        assemble_bundle(context, prefetch, today=DAY)
+
+
+def test_a_subject_resolving_to_another_resource_of_the_request_is_left_alone() -> None:
+    prefetch = {"item1": {"resourceType": "Group", "id": "g"}, "item2": _order("a", "1", subject="Group/g")}
+    built = assemble_bundle({"patientId": "p"}, prefetch, today=DAY)
+    assert built.attributed == ()
+    assert [e["resource"]["subject"] for e in built.bundle["entry"] if e["resource"]["id"] == "a"] == [{"reference": "Group/g"}]
 
 
 def test_a_draft_repeating_a_stored_order_is_one_order_and_a_different_one_is_kept_beside_it() -> None:

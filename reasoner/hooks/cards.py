@@ -143,16 +143,33 @@ def missing_data_card(*, service: str, case: str, kb_version: str, module_label:
     }
 
 
-def set_aside_card(*, service: str, case: str, kb_version: str, module_label: str, base_url: str, defects: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
-    """Name each FHIR R4 defect the service accepted because no mapping rule reads that element (reasoner/fhir/leniency.py)."""
-    cid = card_uuid(service, case, "set-aside", kb_version, *defects)
+def set_aside_card(
+    *, service: str, case: str, kb_version: str, module_label: str, base_url: str, defects: tuple[str, ...], attributed: tuple[str, ...] = ()
+) -> tuple[str, dict[str, Any]]:
+    """Name each record defect the service accepted rather than refused, and what it did about it.
+
+    ``defects``: FHIR R4 defects in elements no mapping rule reads (reasoner/fhir/leniency.py).
+    ``attributed``: subjects that resolved to no one, read as the patient in context (reasoner/hooks/prefetch.py).
+    """
+    cid = card_uuid(service, case, "set-aside", kb_version, *defects, *attributed)
+    parts: list[str] = []
+    if defects:
+        parts.append("The prefetch breaks FHIR R4 only in elements that no rule of the guideline modules reads, so the advice "
+                     "cannot depend on them; they were set aside (an invalid value removed, nothing filled in). Please correct the record:\n\n"
+                     + "\n".join(f"- {d}" for d in defects))
+    if attributed:
+        parts.append("These resources name a subject that is no resource of the request (or, for a draft order, none at all). "
+                     "The request is about one patient, so they were read as that patient's; a subject naming another patient "
+                     "would have been refused. Please correct the record:\n\n" + "\n".join(f"- {d}" for d in attributed))
+    if defects and not attributed:
+        summary = f"Record not valid FHIR R4 in {len(defects)} element(s) the advice does not read: accepted, named here"
+    else:
+        summary = f"Record defects in {len(defects) + len(attributed)} element(s): accepted, named here"
     return "set-aside", {
         "uuid": cid,
-        "summary": _summary(f"Record not valid FHIR R4 in {len(defects)} element(s) the advice does not read: accepted, named here"),
+        "summary": _summary(summary),
         "indicator": "info",
-        "detail": "The prefetch breaks FHIR R4 only in elements that no rule of the guideline modules reads, so the advice "
-        "cannot depend on them; they were set aside (an invalid value removed, nothing filled in). Please correct the record:\n\n"
-        + "\n".join(f"- {d}" for d in defects),
+        "detail": "\n\n".join(parts),
         "source": _source(kb_version, module_label),
         "links": _links(base_url, cid),
     }

@@ -9,10 +9,12 @@ cards can say what was not available, never read as absent.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
+from ..fhir.leniency import SetAside
 
 __all__ = ["PREFETCH", "AssembledBundle", "assemble_bundle", "draft_orders"]
 
@@ -32,6 +34,7 @@ PREFETCH = {
 class AssembledBundle:
     bundle: dict[str, Any]
     missing: tuple[str, ...]
+    attributed: tuple[SetAside, ...] = ()  # subjects that resolved to no one, read as the context patient
 
 
 def _resources(key: str, item: Any) -> list[dict[str, Any]]:
@@ -57,11 +60,43 @@ def draft_orders(context: dict[str, Any]) -> list[dict[str, Any]]:
     return _resources("draftOrders", drafts)
 
 
-def _own_patient(order: dict[str, Any], patient_id: str) -> dict[str, Any]:
-    """A draft order is for the patient in context (CDS Hooks order-select/order-sign): say so when its subject does not."""
-    if (order.get("subject") or {}).get("reference") == f"Patient/{patient_id}":
-        return order
-    return {**order, "subject": {"reference": f"Patient/{patient_id}"}}
+_PATIENT_REF = re.compile(r"(?:^|/)Patient/([^/]+)(?:/_history/[^/]+)?$")
+
+
+def _own_patient(resource: dict[str, Any], patient_id: str, present: set[str], *, draft: bool) -> tuple[dict[str, Any], SetAside | None]:
+    """Read a resource whose subject resolves to no one as the context patient's; refuse one naming another patient.
+
+    Why: a CDS Hooks request is about one patient. Draft orders are "for the
+    current patient" (order-select/order-sign), and every prefetch template is
+    a read or search on ``{{context.patientId}}``, so a subject that names no
+    resource in the request (a bare id, a dangling reference) - or a draft
+    order with no subject at all - can only be that patient. A subject naming
+    a different patient is a real conflict and is never overridden.
+    ``present``: the ``Type/id`` of every resource in the request.
+    """
+    subject = resource.get("subject")
+    ref = subject.get("reference") if isinstance(subject, dict) else None
+    name = f"{resource.get('resourceType', 'Resource')}/{resource.get('id', '?')}"
+    hook = "a draft order is for the patient in context (CDS Hooks order-select/order-sign, draftOrders)" if draft else (
+        "prefetch is data about the patient in context (CDS Hooks prefetch templates use {{context.patientId}})")
+    if isinstance(ref, str):
+        named = _PATIENT_REF.search(ref)
+        if named and named.group(1) == patient_id:
+            return resource, None
+        if named:
+            raise InputError(f"{'draft order' if draft else 'prefetch resource'} {name}: subject.reference '{ref}' names patient "
+                             f"'{named.group(1)}', but the request is about patient '{patient_id}' (context.patientId); "
+                             "a record of another patient is not read as this patient's.", source="CDS Hooks request")
+        if "/".join(ref.split("/_history/")[0].split("/")[-2:]) in present:
+            return resource, None  # resolves to another resource (a Group, say): not ours to change
+        problem = f"subject.reference '{ref}' resolves to no resource in the request"
+    elif subject is None and draft:
+        problem = "no subject"
+    else:
+        return resource, None  # a prefetch resource without a subject element: nothing to attribute
+    note = SetAside(resource=name, element=f"{resource.get('resourceType', 'Resource')}.subject",
+                    problem=f"{problem}; read as Patient/{patient_id}, because {hook}")
+    return {**resource, "subject": {"reference": f"Patient/{patient_id}"}}, note
 
 
 def assemble_bundle(context: dict[str, Any], prefetch: dict[str, Any] | None, *, today: dt.date, base: str = "") -> AssembledBundle:
@@ -83,9 +118,18 @@ def assemble_bundle(context: dict[str, Any], prefetch: dict[str, Any] | None, *,
     for key in [*PREFETCH, *sorted(k for k in prefetch if k not in PREFETCH)]:
         if prefetch.get(key) is not None:
             resources.extend(_resources(key, prefetch[key]))
-    drafts = [_own_patient(order, patient_id) for order in draft_orders(context)]
     if not any(r.get("resourceType") == "Patient" and r.get("id") == patient_id for r in resources):
         resources.insert(0, {"resourceType": "Patient", "id": patient_id})  # the context names the patient
+    raw_drafts = draft_orders(context)
+    present = {f"{r.get('resourceType')}/{r.get('id')}" for r in [*resources, *raw_drafts] if r.get("id")}
+    notes: dict[str, SetAside] = {}
+    owned = [_own_patient(r, patient_id, present, draft=False) for r in resources]
+    drafted = [_own_patient(r, patient_id, present, draft=True) for r in raw_drafts]
+    for _, note in [*owned, *drafted]:
+        if note is not None:
+            notes.setdefault(note.text(), note)
+    resources = [r for r, _ in owned]
+    drafts = [r for r, _ in drafted]
     seen: dict[tuple[str, str], dict[str, Any]] = {}
     entries = []
     for r in resources:
@@ -110,4 +154,4 @@ def assemble_bundle(context: dict[str, Any], prefetch: dict[str, Any] | None, *,
             seen[key] = r
         entries.append(entry)
     bundle = {"resourceType": "Bundle", "id": f"cds-hooks-{patient_id}", "type": "collection", "timestamp": f"{today.isoformat()}T00:00:00Z", "entry": entries}
-    return AssembledBundle(bundle=bundle, missing=missing)
+    return AssembledBundle(bundle=bundle, missing=missing, attributed=tuple(notes.values()))

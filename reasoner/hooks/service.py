@@ -219,9 +219,10 @@ def create_app(
         if assembled.missing:
             cards.append(missing_data_card(service=service.id, case=result.case, kb_version=result.knowledge_base_version,
                                            module_label=label, base_url=base_url, missing=assembled.missing))
-        if set_aside:
+        attributed = tuple(d.text() for d in assembled.attributed)
+        if set_aside or attributed:
             cards.append(set_aside_card(service=service.id, case=result.case, kb_version=result.knowledge_base_version,
-                                        module_label=label, base_url=base_url, defects=set_aside))
+                                        module_label=label, base_url=base_url, defects=set_aside, attributed=attributed))
         remember(cards, render_markdown(full))
         if feedback is not None:
             feedback.issued(service.id, cards)
