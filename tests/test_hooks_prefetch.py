@@ -67,6 +67,8 @@ def test_a_prefetched_resource_with_a_dangling_subject_is_the_context_patients_a
     assert subjects["a"] == subjects["b"] == {"reference": "Patient/p"}
     (note,) = built.attributed  # the well-formed one is not named
     assert note.resource == "MedicationRequest/a" and "prefetch" in note.problem
+    typo = assemble_bundle({"patientId": "p"}, {"item1": _order("c", "1", subject="Patient/xp")}, today=DAY)
+    assert [n.resource for n in typo.attributed] == ["MedicationRequest/c"]  # no Patient xp in the request: dangling too
 
 
 @pytest.mark.parametrize("where", ["draft", "prefetch"])

@@ -115,18 +115,23 @@ def test_agreement_and_table_match_the_record() -> None:
         assert f"| {OUTCOMES[c['case']]['result']} |" in row
 
 
-def test_substance_misuse_example_gives_the_card_once_the_condition_is_verified(kb, tmp_path) -> None:
-    """The recorded difference in rec-08-substance-abuse is the missing verificationStatus, nothing else."""
+@pytest.mark.parametrize(("status", "card", "conditional"), [(None, True, True), ("confirmed", True, False), ("refuted", False, False)])
+def test_substance_misuse_example_is_conditional_until_the_condition_is_verified(kb, tmp_path, status, card, conditional) -> None:
+    """rec-08-substance-abuse rests only on a Condition without verificationStatus: a conditional offer; confirmed, a plain one; refuted, none."""
     case = next(c for c in CASES if c["case"] == "rec-08-substance-abuse")
     body = json.loads((DATA / case["request"]).read_text(encoding="utf-8"))
     condition = next(item for item in body["prefetch"].values() if isinstance(item, dict) and item.get("resourceType") == "Condition")
-    condition["verificationStatus"] = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]}
-    (tmp_path / "requests").mkdir()
-    (tmp_path / case["request"]).write_text(json.dumps(body), encoding="utf-8")
-    (tmp_path / "responses").mkdir()
-    (tmp_path / case["response"]).write_text((DATA / case["response"]).read_text(encoding="utf-8"), encoding="utf-8")
-    outcome = run_case(kb, case, data=tmp_path)
-    assert agrees(outcome), outcome
+    assert "verificationStatus" not in condition
+    if status is not None:
+        condition["verificationStatus"] = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": status}]}
+        if status == "refuted":
+            condition.pop("clinicalStatus", None)  # FHIR R4 con-5: no clinicalStatus on a refuted condition
+    naloxone = [c for c in _cards(kb, case, body) if c["summary"].startswith("Offer naloxone")]
+    assert bool(naloxone) == card
+    if card:
+        assert naloxone[0]["indicator"] == "warning"
+        assert ("conditional" in naloxone[0]["summary"]) == conditional
+        assert ("not yet checked" in naloxone[0]["detail"]) == conditional
 
 
 def test_module_services_are_discovered_and_cards_name_their_module(kb) -> None:
@@ -296,3 +301,49 @@ def test_post_fusion_module_is_silent_on_every_accepted_example(kb) -> None:
                         if not c["summary"].startswith(("Not available to this service", "Record not valid FHIR R4"))]
             assert clinical == [], case["case"]
     assert heard == 47
+
+
+def _case(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    case = next(c for c in CASES if c["case"] == name)
+    return case, json.loads((DATA / case["request"]).read_text(encoding="utf-8"))
+
+
+def _record_defects(cards: list[dict[str, Any]]) -> str:
+    (card,) = [c for c in cards if c["summary"].startswith("Record defects")]
+    assert card["indicator"] == "info"
+    return card["detail"]
+
+
+@pytest.mark.parametrize("name", ["rec-11-patient-view-opioid-trigger-with-benzo", "rec-11-opioid-trigger-with-benzo"])
+def test_an_order_whose_subject_resolves_to_no_one_is_the_context_patients_and_is_named(kb, name) -> None:
+    """Prefetch (patient-view) and draftOrders (order-select): the caution fires and the info card says what was read how."""
+    case, body = _case(name)
+    cards = _cards(kb, case, body)
+    assert any(c["summary"].startswith("Caution: Opioid and benzodiazepine") for c in cards)
+    detail = _record_defects(cards)
+    assert "MedicationRequest/example-rec-11-opioid-trigger-with-benzo-context: MedicationRequest.subject: subject.reference" in detail
+    assert "resolves to no resource in the request; read as Patient/example-rec-11-opioid-trigger-with-benzo" in detail
+    assert ("draftOrders" if case["hook"] == "order-select" else "prefetch templates") in detail
+
+
+def test_a_draft_order_without_subject_is_the_context_patients_and_is_named(kb) -> None:
+    case, body = _case("rec-11-opioid-trigger-with-benzo")
+    del body["context"]["draftOrders"]["entry"][0]["resource"]["subject"]
+    cards = _cards(kb, case, body)
+    assert any(c["summary"].startswith("Caution: Opioid and benzodiazepine") for c in cards)
+    assert "MedicationRequest.subject: no subject; read as Patient/example-rec-11-opioid-trigger-with-benzo" in _record_defects(cards)
+
+
+@pytest.mark.parametrize("name", ["rec-11-patient-view-opioid-trigger-with-benzo", "rec-11-opioid-trigger-with-benzo"])
+def test_an_order_of_another_patient_in_the_request_is_refused(kb, name) -> None:
+    case, body = _case(name)
+    body["prefetch"]["other"] = {"resourceType": "Patient", "id": "someone-else"}
+    for order in list(_resources(body)):
+        if order.get("id") == "example-rec-11-opioid-trigger-with-benzo-context":
+            order["subject"] = {"reference": "Patient/someone-else"}
+    app = create_app(kb, today=lambda: _data_day(body), engine="oxigraph")
+    response = _post(app, f"/cds-services/glr-opioids-cdc2022-{case['hook']}", body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert "MedicationRequest/example-rec-11-opioid-trigger-with-benzo-context: subject.reference 'Patient/someone-else'" in error
+    assert "Traceback" not in error

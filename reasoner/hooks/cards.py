@@ -117,7 +117,13 @@ def plan_cards(
         extra: dict[str, Any] = {}
         if suggestions.get(r.id):
             extra = {"suggestions": suggestions[r.id], "selectionBehavior": "at-most-one"}
-        make(r.id, f"{r.label} ({r.priority})", INDICATOR.get(r.priority, "info"), _detail(r.text, r.premises, r.evidence, r.notes, missing=missing), extra)
+        detail = _detail(r.text, r.premises, r.evidence, r.notes, missing=missing)
+        if r.conditional_on:  # rests on an unknown: say so first (the kind's glr:conditionalOn, while that need is raised)
+            needs = {n.id: n.label for n in result.information_needs}
+            detail = ("**Conditional**: only if these turn out as assumed - "
+                      + "; ".join(f"{needs.get(n, n)} (not yet checked)" for n in r.conditional_on) + ".\n\n" + detail)
+        summary = f"{r.label} ({r.priority}{', conditional' if r.conditional_on else ''})"
+        make(r.id, summary, INDICATOR.get(r.priority, "info"), detail, extra)
     for r in result.not_recommended:
         reasons = [f"{x.text}: {x.state}" for x in r.reasons]
         make(r.id, f"Not indicated now: {r.label}", "info", _detail(None, r.premises, r.evidence, reasons=reasons, missing=missing))

@@ -69,9 +69,11 @@ def _own_patient(resource: dict[str, Any], patient_id: str, present: set[str], *
     Why: a CDS Hooks request is about one patient. Draft orders are "for the
     current patient" (order-select/order-sign), and every prefetch template is
     a read or search on ``{{context.patientId}}``, so a subject that names no
-    resource in the request (a bare id, a dangling reference) - or a draft
-    order with no subject at all - can only be that patient. A subject naming
-    a different patient is a real conflict and is never overridden.
+    resource in the request (a bare id, a dangling reference, even
+    ``Patient/<other id>`` when no such Patient is sent) - or a draft order
+    with no subject at all - can only be that patient. A subject resolving to
+    a different Patient of the request is a real conflict: refused, never
+    overridden.
     ``present``: the ``Type/id`` of every resource in the request.
     """
     subject = resource.get("subject")
@@ -83,9 +85,9 @@ def _own_patient(resource: dict[str, Any], patient_id: str, present: set[str], *
         named = _PATIENT_REF.search(ref)
         if named and named.group(1) == patient_id:
             return resource, None
-        if named:
+        if named and f"Patient/{named.group(1)}" in present:
             raise InputError(f"{'draft order' if draft else 'prefetch resource'} {name}: subject.reference '{ref}' names patient "
-                             f"'{named.group(1)}', but the request is about patient '{patient_id}' (context.patientId); "
+                             f"'{named.group(1)}', sent in the same request, but the request is about patient '{patient_id}' (context.patientId); "
                              "a record of another patient is not read as this patient's.", source="CDS Hooks request")
         if "/".join(ref.split("/_history/")[0].split("/")[-2:]) in present:
             return resource, None  # resolves to another resource (a Group, say): not ours to change

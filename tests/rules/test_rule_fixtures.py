@@ -43,6 +43,7 @@ class Expectation:
     evidence: tuple[str, ...]
     reasons: tuple[str, ...]
     affects: tuple[str, ...]
+    conditional_on: tuple[str, ...] = ()
 
 
 def _closure(graph: Graph, node: Node, seen: set[Node]) -> None:
@@ -82,6 +83,7 @@ def split_fixture(path: Path) -> tuple[Graph, list[Expectation], str | None]:
                 evidence=tuple(sorted(str(e) for e in full.objects(node, GLRT.evidence))),
                 reasons=tuple(sorted(str(r) for r in full.objects(node, GLRT.reason))),
                 affects=tuple(sorted(str(a) for a in full.objects(node, GLRT.affects))),
+                conditional_on=tuple(sorted(str(c) for c in full.objects(node, GLRT.conditionalOn))),
             )
         )
     as_of = next((str(o) for o in full.objects(None, GLRT.runAsOf)), None)
@@ -133,6 +135,9 @@ def check(result: RecommendationResult, exp: Expectation, where: str) -> None:
     affects = set(item.get("affects", []))
     for a in exp.affects:
         assert a in affects, f"{where}: affects {a} not among {sorted(affects)}"
+    conditional = set(item.get("conditional_on", []))
+    for c in exp.conditional_on:
+        assert c in conditional, f"{where}: conditional on {c} not among {sorted(conditional)}"
 
 
 @pytest.mark.parametrize("engine", ENGINES)
