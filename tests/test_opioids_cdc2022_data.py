@@ -56,3 +56,42 @@ def test_mapping_only_tables_stay_out_of_the_knowledge_base(kb) -> None:
     assert set(data) <= set(default_mapping_set().data_files)
     assert (None, URIRef(OC + "memberOf"), None) not in kb.knowledge
     assert (None, URIRef(OC + "rxnormDrugCode"), None) not in kb.knowledge
+
+
+_VER = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+_CLIN = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+
+
+@pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
+@pytest.mark.parametrize(("verification", "clinical", "recorded", "status"), [
+    (None, "active", True, None),  # no verificationStatus: recorded, status unknown
+    ("unconfirmed", "active", True, None),
+    ("confirmed", "active", True, "Present"),
+    ("refuted", None, True, "Absent"),
+    (None, "resolved", False, None),  # not current: no record, as a confirmed one would not be present either
+    ("confirmed", "resolved", False, None),
+])
+def test_a_condition_of_unknown_status_is_recorded_without_a_status(engine, verification, clinical, recorded, status) -> None:
+    """Missing clinical data is unknown, never absent: the record stays, with no glr:status for rules to read as present."""
+    import json
+
+    from reasoner.fhir import import_fhir_bytes
+
+    condition: dict = {"resourceType": "Condition", "id": "c", "subject": {"reference": "Patient/p"},
+                       "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F10"}]}}
+    if verification:
+        condition["verificationStatus"] = {"coding": [{"system": _VER, "code": verification}]}
+    if clinical:
+        condition["clinicalStatus"] = {"coding": [{"system": _CLIN, "code": clinical}]}
+    bundle = {"resourceType": "Bundle", "type": "collection", "timestamp": "2026-11-24T00:00:00Z", "entry": [
+        {"fullUrl": "urn:test:Patient/p", "resource": {"resourceType": "Patient", "id": "p"}},
+        {"fullUrl": "urn:test:Condition/c", "resource": condition}]}
+    graph = import_fhir_bytes(json.dumps(bundle).encode(), source="test", engine=engine).graph
+    oc, glr = "https://w3id.org/glr/kb/opioids-cdc2022#", "https://w3id.org/glr/ontology#"
+    conditions = list(graph.objects(None, URIRef(oc + "hasCondition")))
+    assert bool(conditions) == recorded
+    if recorded:
+        (cond,) = conditions
+        assert (cond, URIRef(oc + "inValueSet"), URIRef(oc + "vs-substance-misuse")) in graph
+        found = graph.value(cond, URIRef(glr + "status"))
+        assert (str(found).rsplit("#", 1)[-1] if found is not None else None) == status
