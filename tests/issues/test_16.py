@@ -71,8 +71,8 @@ def test_the_seed_case_has_no_interaction(kb) -> None:
 
 @pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
 def test_the_bundled_modules_alone_show_compounding_harm_alternatives_and_repetition_with_sourced_evidence(kb, engine: str) -> None:
-    """The example combining both modules: every kind the two sources support, each side's evidence, no unsourced pair."""
-    data = recommend(ROOT / "examples" / "both-modules-radicular-pain-on-opioid.ttl", kb=kb, engine=engine).to_json()
+    """A case combining both modules: every kind the two sources support, each side's evidence, no unsourced pair."""
+    data = recommend(ROOT / "tests" / "data" / "interactions" / "both-modules-radicular-pain-on-opioid.ttl", kb=kb, engine=engine).to_json()
     found = {x["id"]: x for x in data["interactions"]}
     assert {x["kind"] for x in found.values()} == {"compounding-harm", "alternative-actions", "repeated-action"}
     harm = found["compounding-harm--neuropathic-agent-trial--opioid-dosage-50-mme"]
