@@ -25,7 +25,7 @@ import pytest
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDFS
 
-from reasoner.kb import ontology_tools as ot
+from reasoner.kb import ontology as ot
 from reasoner.vocab import GLR, RDF
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from reasoner.kb import ontology_tools as ot
+from reasoner.kb import ontology as ot
 from reasoner._runtime.java_runtime import JavaNotFound, find_java
 from reasoner.vocab import GLR, OWL, RDF, XSD
 

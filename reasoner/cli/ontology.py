@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..kb import ontology_tools as ot
+    from ..kb import ontology as ot
     from ..paths import ONTOLOGY_DIR
 
     if args.ontology_command == "export":

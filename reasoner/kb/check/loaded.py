@@ -16,10 +16,10 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .. import ontology_tools as ot
+from .. import ontology as ot
 from ..cache import prepare_query
 from ..packs import pack_files
-from ..ontology_tools import Problem
+from ..problems import Problem
 from ...vocab import GLR, RDF
 from .layout import KbLayout
 

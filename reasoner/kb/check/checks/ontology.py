@@ -6,8 +6,8 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from ... import ontology_tools as ot
-from ...ontology_tools import Problem, Severity
+from ... import ontology as ot
+from ...problems import Problem, Severity
 from ....vocab import OWL, RDF
 from ...packs import pack_files
 from ..loaded import LoadedKb, with_defined_classes
