@@ -63,6 +63,10 @@ class _Explainer:
             self.elapsed_to_date[ep.days_property] = (ep.date_property, "days")
             self.months_to_days[ep.months_property] = ep.days_property
         self.sources_cited: dict[str, str] = {}  # source label → review status, for every evidence item shown
+        # the ontology's naming convention for evidence IRIs (glr:localIdPrefix, e.g. "ev-"): ids omit it
+        self.evidence_prefix = str(kb.ontology.value(GLR.EvidenceStatement, GLR.localIdPrefix) or "")
+        # the state of a condition whose rule states none (glr:valueWhenUnstated on glr:conditionState)
+        self.unstated_condition_state = kb.ontology.value(GLR.conditionState, GLR.valueWhenUnstated)
 
     # -- labels ---------------------------------------------------------
     def label(self, node: Node) -> str:
@@ -124,13 +128,13 @@ class _Explainer:
         )
         certainty = k.value(iri, GLR.certainty)
         conflicts = sorted(
-            {self.local_id(c) for c in k.objects(iri, GLR.conflictsWith)} | {self.local_id(c) for c in k.subjects(GLR.conflictsWith, iri)}
+            {self.evidence_id(c) for c in k.objects(iri, GLR.conflictsWith)} | {self.evidence_id(c) for c in k.subjects(GLR.conflictsWith, iri)}
         )
         source_label = self.label(source) if source is not None else "unknown source"
         status = k.value(source, GLR.reviewStatus) if source is not None else None
         self.sources_cited[source_label] = str(status) if status is not None else "review status not stated"
         return Evidence(
-            id=self.local_id(iri),
+            id=self.evidence_id(iri),
             statement=str(k.value(iri, GLR.claim) or ""),
             source=source_label,
             reference=tuple(refs),
@@ -158,8 +162,12 @@ class _Explainer:
 
     @staticmethod
     def local_id(iri: Node) -> str:
-        text = str(iri)
-        return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1].removeprefix("ev-")
+        """The IRI's local name: after its last '#' or '/'."""
+        return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+    def evidence_id(self, iri: Node) -> str:
+        """An evidence statement's id: its local name without the ontology's glr:localIdPrefix for evidence."""
+        return self.local_id(iri).removeprefix(self.evidence_prefix) if self.evidence_prefix else self.local_id(iri)
 
     # -- one result -----------------------------------------------------
     def rules_of(self, result: Node) -> list[Rule]:
@@ -242,11 +250,11 @@ class _Explainer:
         found = []
         for node in self.derived.objects(result, GLR.unmetCondition):
             cond = self.derived.value(node, GLR.condition)
-            state = self.derived.value(node, GLR.conditionState) or GLR.NotMet
+            state = self.derived.value(node, GLR.conditionState) or self.unstated_condition_state
             if cond is None:
                 continue
             cid = str(self.kb.knowledge.value(cond, GLR.catalogueId) or self.local_id(cond))
-            found.append(Reason(condition=cid, state=self.label(state), text=self.kb.label(cond) or cid))
+            found.append(Reason(condition=cid, state=self.label(state) if state is not None else "not stated", text=self.kb.label(cond) or cid))
         return tuple(sorted(set(found), key=lambda r: (r.state, r.condition)))
 
     def of_type(self, result_type: URIRef) -> list[Node]:
