@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("pipeline.engines",),
     ("fhir",),
     ("kb.check",),
+    ("kb.ontology",),  # export, DL, profile, lint, catalog, case view: over the loader, never under it
     ("kb",),
     ("_runtime",),
     ("errors", "vocab", "paths"),

@@ -4,7 +4,7 @@ Why: ontology engineers open ``ontology/glr.ttl`` (or the generated
 ``glr.owl``) in Protégé and run HermiT over it; these modules check, from
 Python and in the test suite, what they would see there. One module each:
 
-* ``files``         where the ontology's files are; the graph a reasoner reads (no owl:imports)
+* ``files``         the ontology of a set of packs (core + extensions); the graph a reasoner reads (no owl:imports)
 * ``export``        Turtle -> deterministic RDF/XML, and whether the two agree
 * ``dl``            HermiT / Pellet through owlready2: consistency, unsatisfiable classes, inferred types
 * ``owl2_profile``  the OWL API's OWL2DLProfile, run by ``owlapi_profile`` in a child process
@@ -25,7 +25,7 @@ from .case_view import owl_view
 from .catalog import read_catalog
 from .dl import ReasonerReport, run_reasoner
 from .export import export_rdfxml, rdfxml_in_sync, rdfxml_text
-from .files import DEFINED_CLASSES_TTL, ONTOLOGY_OWL, ONTOLOGY_TTL, load_ontology, without_imports
+from .files import ONTOLOGY_OWL, ONTOLOGY_TTL, load_ontology, ontology_files, without_imports
 from .lint import OWL2_DATATYPES, lint_ontology
 from .owl2_profile import ProfileReport, check_profile, owlapi_classpath
 
@@ -36,7 +36,7 @@ __all__ = [
     "ProfileReport",
     "ONTOLOGY_TTL",
     "ONTOLOGY_OWL",
-    "DEFINED_CLASSES_TTL",
+    "ontology_files",
     "OWL2_DATATYPES",
     "load_ontology",
     "without_imports",
