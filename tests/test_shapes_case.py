@@ -87,6 +87,9 @@ def test_every_case_value_set_property_is_checked(shapes: Graph, ontology: Graph
         value_range = ontology.value(prop, RDFS.range)
         if value_range is not None and _value_set(ontology, value_range) is not None:
             assert prop in lists, f"{prop} takes values from a value set but no shape checks them with sh:in"
+        elif value_range is not None and (value_range, RDFS.subClassOf, GLR.ValueSetMember) in ontology:  # open: packs declare members
+            classes = {shapes.value(s, SH["class"]) for s in shapes.subjects(SH.path, prop)}
+            assert value_range in classes, f"{prop} takes values from the open value set {value_range} but no shape checks them with sh:class"
 
 
 def test_functional_properties_checked_in_cases_allow_one_value(shapes: Graph, ontology: Graph) -> None:

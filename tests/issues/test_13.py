@@ -3,7 +3,8 @@
 Each test changes the data (a copy of the loaded knowledge base) and shows
 the Python follows: the evidence-id convention (glr:localIdPrefix), the
 state of a condition a rule leaves unstated (glr:valueWhenUnstated) and the
-prefixes of Turtle answers (the packs' own @prefix declarations).
+prefixes of Turtle answers (the packs' own @prefix declarations). And the
+core's open value sets: a value is valid only when a loaded pack declares it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from reasoner import KnowledgeBase, load_knowledge_base
 from reasoner.kb.knowledge import discover_modules
 from reasoner.pipeline.results.explainer import _Explainer
 from reasoner.pipeline.timeline import AsOf, AsOfSource
+from reasoner.pipeline.validation import validate_graph
 from reasoner.server.worker import Job, evaluate
 
 ROOT = Path(__file__).parents[2]
@@ -81,3 +83,28 @@ def test_turtle_answers_declare_the_prefixes_they_are_given() -> None:
     assert "@prefix pf: <https://w3id.org/glr/kb/postfusion#>" in given and "pf:x glr:text" in given
     bare = evaluate(store, job).body.decode("utf-8")
     assert "@prefix" not in bare and f"<{PF['x']}>" in bare
+
+
+SEED = ROOT / "examples" / "seed-case.ttl"
+
+
+def _violations(case: Graph, kb: KnowledgeBase) -> dict[str, set[str]]:
+    """Violated property -> the values reported for it."""
+    report = validate_graph(case, shapes=kb.shapes, ontology=kb.ontology)
+    found: dict[str, set[str]] = {}
+    for r in report.violations:
+        found.setdefault(str(r.path), set()).add(str(r.value))
+    return found
+
+
+def test_open_value_sets_accept_what_a_loaded_pack_declares(kb: KnowledgeBase) -> None:
+    assert _violations(Graph().parse(SEED), kb) == {}
+
+
+def test_a_value_no_loaded_pack_declares_does_not_conform(kb: KnowledgeBase) -> None:
+    case = Graph().parse(SEED)
+    for s, o in list(case.subject_objects(GLR.bodyRegion)):
+        case.set((s, GLR.bodyRegion, GLR.ThoracicSpine))  # declared by no pack
+    assert _violations(case, kb).get(str(GLR.bodyRegion)) == {str(GLR.ThoracicSpine)}
+    without_post_fusion = load_knowledge_base(modules=[GOUT])  # post-fusion declares the seed's body region
+    assert str(GLR.LumbarSpine) in _violations(Graph().parse(SEED), without_post_fusion)[str(GLR.bodyRegion)]
