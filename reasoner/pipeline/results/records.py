@@ -125,7 +125,7 @@ class _Derived:
 
 @dataclass(frozen=True)
 class Recommendation(_Derived):
-    priority: str = "routine"
+    priority: str = ""  # always set by the explainer: the JSON name of a level of the ontology's priority scale
     text: str | None = None
     deferred_by: tuple[str, ...] = ()  # ids of recommendations whose priority defers this one's
     conditional_on: tuple[str, ...] = ()  # ids of information needs raised here that this one rests on
