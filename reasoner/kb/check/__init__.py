@@ -10,7 +10,7 @@ the culprit, before anything is released.
 
 1. the ontology checks (:mod:`.checks.ontology`): structural OWL 2 DL
    lints and documentation, the OWL API OWL 2 DL profile check, HermiT
-   over ``glr.ttl`` + ``defined-classes.ttl``, ``glr.owl`` in sync with
+   over the core + the checked packs' ontologies (defined classes included), ``glr.owl`` in sync with
    ``glr.ttl``, the Protégé catalog resolving to local files;
 2. the SHACL shapes in ``shapes/kb/`` over ontology + modules (pySHACL,
    :mod:`.checks.shapes`);
