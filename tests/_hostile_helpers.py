@@ -66,10 +66,23 @@ def glr(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> 
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
+def copy_kb_template(module: Path) -> Path:
+    """A copy of tests/hostile/kb-template that also reads post-fusion's case vocabulary.
+
+    The hostile rules run on post-fusion cases (the seed, synthetic cases), whose
+    classes and open value-set members live in that pack's ontology extension: the
+    copy gets that file in its own ontology/ (the vocabulary, not post-fusion's rules).
+    """
+    shutil.copytree(HOSTILE / "kb-template", module)
+    (module / "ontology").mkdir(exist_ok=True)
+    shutil.copy(HOSTILE.parent.parent / "queries" / "postfusion" / "ontology" / "postfusion.ttl", module / "ontology")
+    return module
+
+
 def hostile_kb(tmp_path: Path, rule: str, *, port: int = 9) -> Path:
     """A copy of tests/hostile/kb-template with tests/hostile/rules/<rule>.rq as its one rule."""
     module = tmp_path / f"kb-{rule}"
-    shutil.copytree(HOSTILE / "kb-template", module)
+    copy_kb_template(module)
     text = (HOSTILE / "rules" / f"{rule}.rq").read_text(encoding="utf-8").replace("PORT", str(port))
     (module / "rules" / "hostile.rq").write_text(text, encoding="utf-8")
     return module

@@ -71,17 +71,15 @@ def module_graph():
 
 @pytest.fixture(scope="module")
 def ontology():
-    """The ontology alone, as the case shapes see it."""
-    from rdflib import Graph
+    """The ontology of the bundled packs (core + extensions), as the case shapes see it."""
+    from reasoner.kb.ontology import load_ontology
 
-    from reasoner.paths import ONTOLOGY_DIR
-
-    return Graph().parse(ONTOLOGY_DIR / "glr.ttl", format="turtle")
+    return load_ontology()
 
 
 @pytest.fixture(scope="module")
 def shapes():
-    """The case shapes (shapes/case/*.ttl)."""
-    from reasoner.pipeline.validation import load_case_shapes
+    """The case shapes of the bundled packs: the core's (shapes/case/*.ttl) and each pack's shapes/*.ttl."""
+    from reasoner import load_knowledge_base
 
-    return load_case_shapes()
+    return load_knowledge_base().shapes

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
+from _hostile_helpers import copy_kb_template
 from reasoner.batch import BatchConfig, run_batch
 from reasoner.batch.multicase import MultiCaseRules
 from reasoner.batch.rewrite import MEMBER, rewrite_rule
@@ -161,7 +162,7 @@ def test_strings_comments_and_iris_that_look_like_syntax_are_not_rewritten() -> 
 def test_a_fallback_is_said_and_answers_like_the_per_case_path(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A rule the loader cannot rewrite (here: LIMIT in a sub-select) runs as written, case by case."""
     module = tmp_path / "kb"
-    shutil.copytree(ROOT / "tests" / "hostile" / "kb-template", module)
+    copy_kb_template(module)
     (module / "rules" / "hostile.rq").write_text(
         """PREFIX glr: <https://w3id.org/glr/ontology#>
 PREFIX hx:  <https://w3id.org/glr/kb/hostile-test#>

@@ -18,6 +18,7 @@ import pytest
 from rdflib import Graph, Literal
 from rdflib.namespace import RDFS
 
+from _hostile_helpers import copy_kb_template
 from reasoner.batch import BatchConfig, run_batch
 from reasoner.vocab import GLR, RDF
 
@@ -40,7 +41,7 @@ def _plant(path: Path) -> None:
 
 def test_a_planted_runaway_isolates_exactly_one_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     module = tmp_path / "kb"
-    shutil.copytree(ROOT / "tests" / "hostile" / "kb-template", module)
+    copy_kb_template(module)
     shutil.copy(ROOT / "tests" / "batch" / "planted-runaway.rq", module / "rules" / "hostile.rq")
     paths = _synthetic().write_directory(9, tmp_path / "cases", seed=5)
     _plant(paths[5])

@@ -4,7 +4,7 @@ Cases: every examples/*.ttl and every fixture of the rules the defined
 classes mirror (tests/rules/cases/<rule-id>/*.ttl, expectations stripped).
 Each case is run through the pipeline (time normalisation, validation,
 rules); the normalised case goes through the OWL view into one HermiT run
-together with glr.ttl and defined-classes.ttl (one JVM start for all cases).
+together with the ontology of the bundled packs, post-fusion's defined-classes.ttl included (one JVM start for all cases).
 
 The pairs (defined class -> catalogue entry) are read from the ontology
 (rdfs:seeAlso). Where OWL cannot say what the rule says (open world, no
@@ -25,7 +25,7 @@ import pytest
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDFS
 
-from reasoner.kb import ontology_tools as ot
+from reasoner.kb import ontology as ot
 from reasoner.vocab import GLR, RDF
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +89,7 @@ def _case_files() -> list[Path]:
 
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
-    return ot.load_ontology(defined_classes=True)
+    return ot.load_ontology()  # core + bundled packs: post-fusion's extension and its defined classes
 
 
 def _derive(kb, graph: Graph, as_of: str | None) -> tuple[Graph, URIRef, dict[str, set[str]], Graph]:

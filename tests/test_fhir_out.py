@@ -21,8 +21,9 @@ def test_plan_is_a_valid_fhir_bundle_with_request_group_and_provenance(case: Pat
     result = recommend(case, kb=kb)
     bundle = plan_bundle(result)
     Bundle.model_validate(bundle)  # the same model library as the import check
-    request_group, provenance = (e["resource"] for e in bundle["entry"])
+    request_group, provenance, *issues = (e["resource"] for e in bundle["entry"])
     assert request_group["resourceType"] == "RequestGroup" and provenance["resourceType"] == "Provenance"
+    assert [i["resourceType"] for i in issues] == ["DetectedIssue"] * len(result.interactions)  # one per interaction (issue 16)
     assert [a["id"] for a in request_group["action"]] == [r.id for r in result.recommendations]
     assert provenance["target"] == [{"reference": bundle["entry"][0]["fullUrl"]}]
     assert bundle == plan_bundle(recommend(case, kb=kb))  # deterministic

@@ -40,7 +40,7 @@ def test_rule_loaded_from_a_temporary_module_directory(tmp_path: Path) -> None:
 def test_adding_a_rule_file_to_a_copied_module(tmp_path: Path) -> None:
     """Copy the bundled module, drop in one more rule, and it runs."""
     module = tmp_path / "postfusion"
-    shutil.copytree(discover_modules()[0], module)
+    shutil.copytree(next(m for m in discover_modules() if m.name == "postfusion"), module)  # the seed case's pack
     shutil.copy(EXTRA / "rules" / "document-fusion-levels.rq", module / "rules")
     meta = (EXTRA / "rules" / "document-fusion-levels.ttl").read_text(encoding="utf-8")
     (module / "rules" / "document-fusion-levels.ttl").write_text(meta, encoding="utf-8")

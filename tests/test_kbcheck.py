@@ -111,7 +111,7 @@ def test_rule_without_evidence_is_named(kb_copy: Path) -> None:
 
 
 def test_unlabelled_class_is_named(kb_copy: Path) -> None:
-    _edit(kb_copy / "ontology" / "glr.ttl", 'rdfs:label "postoperative seroma"@en ;', "")
+    _edit(kb_copy / "queries" / "postfusion" / "ontology" / "postfusion.ttl", 'rdfs:label "postoperative seroma"@en ;', "")  # a pack's class
     result = run_check("ontology structure and documentation", kb_copy)
     assert result.errors
     assert any(p.subject == GLR + "Seroma" and "no rdfs:label" in p.message for p in result.problems), _text(result)
@@ -242,7 +242,7 @@ def test_query_without_metadata_is_named(kb_copy: Path) -> None:
 
 
 def test_stale_rdfxml_is_reported(kb_copy: Path) -> None:
-    _edit(kb_copy / "ontology" / "glr.ttl", '"postoperative seroma"@en', '"post-operative seroma"@en')
+    _edit(kb_copy / "ontology" / "glr.ttl", '"imaging study"@en', '"imaging examination"@en')
     result = run_check("RDF/XML in sync", kb_copy)
     assert any("glr.owl" in m and "glr ontology export" in m for m in _errors(result)), _text(result)
 
@@ -281,7 +281,7 @@ def test_cli_check_bad_kb_is_usage_error(tmp_path: Path, capsys: pytest.CaptureF
 def test_cli_ontology_export_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     shutil.copytree(ROOT / "ontology", tmp_path / "ontology")
     assert main(["ontology", "export", "--check", "--ontology-dir", str(tmp_path / "ontology")]) == 0
-    _edit(tmp_path / "ontology" / "glr.ttl", '"postoperative seroma"@en', '"post-operative seroma"@en')
+    _edit(tmp_path / "ontology" / "glr.ttl", '"imaging study"@en', '"imaging examination"@en')
     assert main(["ontology", "export", "--check", "--ontology-dir", str(tmp_path / "ontology")]) == 1
     assert main(["ontology", "export", "--ontology-dir", str(tmp_path / "ontology")]) == 0
     assert main(["ontology", "export", "--check", "--ontology-dir", str(tmp_path / "ontology")]) == 0

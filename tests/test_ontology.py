@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from reasoner.kb import ontology_tools as ot
+from reasoner.kb import ontology as ot
 from reasoner._runtime.java_runtime import JavaNotFound, find_java
 from reasoner.vocab import GLR, OWL, RDF, XSD
 
@@ -108,16 +108,37 @@ def test_catalog_maps_every_glr_ontology_iri_to_a_local_file() -> None:
     glr = Graph().parse(ONTOLOGY / "glr.ttl")
     onto = next(glr.subjects(RDF.type, OWL.Ontology))
     version = glr.value(onto, OWL.versionIRI)
-    defined = Graph().parse(ONTOLOGY / "defined-classes.ttl")
-    defined_iri = next(defined.subjects(RDF.type, OWL.Ontology))
     assert entries[str(onto)] == "glr.owl"
     assert entries[str(version)] == "glr.owl"
-    assert entries[str(defined_iri)] == "defined-classes.ttl"
     for target in entries.values():
         assert (ONTOLOGY / target).is_file()
-    # nothing is imported, so nothing can need the network
+    # the core imports nothing, so nothing can need the network
     assert not list(glr.objects(None, OWL.imports))
-    assert not list(defined.objects(None, OWL.imports))
+
+
+def test_the_post_fusion_packs_catalog_resolves_its_imports_offline() -> None:
+    """Protégé opens the pack's ontology files offline: every import they state is mapped to a local file."""
+    directory = ROOT / "queries" / "postfusion" / "ontology"
+    entries = dict(ot.read_catalog(directory / "catalog-v001.xml"))
+    imports: set[str] = set()
+    for ttl in sorted(directory.glob("*.ttl")):
+        graph = Graph().parse(ttl)
+        imports |= {str(o) for o in graph.objects(None, OWL.imports)}
+        for iri in graph.subjects(RDF.type, OWL.Ontology):
+            assert (directory / entries[str(iri)]).resolve() == ttl.resolve()
+    assert imports == {"https://w3id.org/glr/ontology", "https://w3id.org/glr/kb/postfusion/ontology"}
+    assert imports <= set(entries)
+    assert (directory / entries["https://w3id.org/glr/ontology"]).resolve() == (ONTOLOGY / "glr.owl").resolve()
+
+
+def test_the_core_keeps_no_post_fusion_term() -> None:
+    """Every glr: term post-fusion's extension declares is absent from the core, and the IRIs did not change."""
+    core = Graph().parse(ONTOLOGY / "glr.ttl")
+    pack = Graph().parse(ROOT / "queries" / "postfusion" / "ontology" / "postfusion.ttl")
+    moved = {s for s in pack.subjects(RDF.type, None) if str(s).startswith(str(GLR))}
+    assert {GLR.Seroma, GLR.LumbarFusion, GLR.CervicalStenosis, GLR.HardwareComplication, GLR.hardwareStatus} <= moved
+    assert not moved & set(core.subjects())
+    assert not {o for o in core.objects() if o in moved}
 
 
 # --------------------------------------------------------------------------
@@ -125,7 +146,7 @@ def test_catalog_maps_every_glr_ontology_iri_to_a_local_file() -> None:
 
 
 def test_ontology_passes_the_lints() -> None:
-    graph = ot.load_ontology(defined_classes=True)
+    graph = ot.load_ontology()
     assert ot.lint_ontology(graph) == []
 
 
@@ -186,7 +207,7 @@ def test_lint_requires_the_ontology_header(tmp_path: Path) -> None:
 @needs_owlapi
 @pytest.mark.slow
 def test_owl_api_says_ontology_and_defined_classes_are_owl2_dl() -> None:
-    report = ot.check_profile(ot.load_ontology(defined_classes=True))
+    report = ot.check_profile(ot.load_ontology())
     assert report.in_profile is True, [str(v) for v in report.violations]
     assert report.violations == []
 
@@ -207,7 +228,7 @@ def test_owl_api_reports_xsd_date_in_an_axiom(tmp_path: Path) -> None:
 @needs_java
 @pytest.mark.slow
 def test_hermit_finds_the_ontology_consistent_with_no_unsatisfiable_class() -> None:
-    report = ot.run_reasoner(ot.load_ontology(defined_classes=True))
+    report = ot.run_reasoner(ot.load_ontology())
     assert report.error is None
     assert report.consistent is True
     assert report.unsatisfiable == ()
@@ -256,7 +277,7 @@ def test_owl_view_turns_dates_into_datetimes_and_states_distinct_individuals() -
 def test_pellet_either_agrees_with_hermit_or_says_why_it_could_not_run() -> None:
     """owlready2 0.51's Pellet needs Java 25 (its Jena is class-file version 69);
     on an older JVM the report carries the error, never a verdict."""
-    report = ot.run_reasoner(ot.load_ontology(defined_classes=True), reasoner="pellet")
+    report = ot.run_reasoner(ot.load_ontology(), reasoner="pellet")
     if report.error is not None:
         assert report.consistent is None and not report.ok
         assert report.problems()[0].message.startswith("pellet could not run")

@@ -61,7 +61,7 @@ def test_docs_build_offline_into_a_folder(tmp_path: Path, capsys: pytest.Capture
 
 def test_manchester_rendering_of_a_datatype_restriction() -> None:
     build_docs = _script()
-    g = Graph().parse(ROOT / "ontology" / "defined-classes.ttl")
+    g = Graph().parse(ROOT / "queries" / "postfusion" / "ontology" / "defined-classes.ttl")
     expr = g.value(g.namespace_manager.expand_curie("glr:SeromaUnlikelyPainSourcePatient"), OWL.equivalentClass)
     text = build_docs.manchester(g, expr)
     assert "monthsSinceTrendStart some xsd:integer[>= 4]" in text

@@ -14,7 +14,8 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from reasoner.paths import ONTOLOGY_DIR
+from reasoner import load_knowledge_base
+from reasoner.kb.ontology import load_ontology
 from reasoner.pipeline.validation import CASE_SHAPES_DIR, load_case_shapes
 from reasoner.vocab import GLR, OWL, RDF, RDFS, SH
 
@@ -39,12 +40,14 @@ ALLOWED_SH_TERMS = {
 
 @pytest.fixture(scope="module")
 def shapes() -> Graph:
-    return load_case_shapes()
+    """The core case shapes and every bundled pack's: the value sets live in both."""
+    return load_knowledge_base().shapes
 
 
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
-    return Graph().parse(ONTOLOGY_DIR / "glr.ttl", format="turtle")
+    """The ontology of the bundled packs (core + extensions): the value sets the shapes must match."""
+    return load_ontology()
 
 
 def _value_set(ontology: Graph, cls: Node) -> set[Node] | None:
@@ -84,6 +87,9 @@ def test_every_case_value_set_property_is_checked(shapes: Graph, ontology: Graph
         value_range = ontology.value(prop, RDFS.range)
         if value_range is not None and _value_set(ontology, value_range) is not None:
             assert prop in lists, f"{prop} takes values from a value set but no shape checks them with sh:in"
+        elif value_range is not None and (value_range, RDFS.subClassOf, GLR.ValueSetMember) in ontology:  # open: packs declare members
+            classes = {shapes.value(s, SH["class"]) for s in shapes.subjects(SH.path, prop)}
+            assert value_range in classes, f"{prop} takes values from the open value set {value_range} but no shape checks them with sh:class"
 
 
 def test_functional_properties_checked_in_cases_allow_one_value(shapes: Graph, ontology: Graph) -> None:
@@ -185,3 +191,13 @@ def test_calendar_date_pattern_accepts_exactly_the_real_days(shapes: Graph) -> N
                 assert bool(pattern.match(text)) == real, text
     for wrong in ("2026-06-20Z", "2026-06-20+01:00", "June 2026", "2026-06", "2026-06-20T10:00:00", "20-06-2026", "2026-6-20"):
         assert not pattern.match(wrong), wrong
+
+
+def test_the_core_shapes_use_only_core_terms() -> None:
+    """Issue 13: shapes/case/ is what every guideline shares; a pack's own terms are constrained in its shapes/."""
+    from reasoner.paths import ONTOLOGY_DIR
+
+    core = set(Graph().parse(ONTOLOGY_DIR / "glr.ttl", format="turtle").subjects())
+    shapes = load_case_shapes()
+    used = {t for t in set(shapes.predicates()) | set(shapes.objects()) if isinstance(t, URIRef) and str(t).startswith(str(GLR))}
+    assert sorted(used - core) == []

@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..kb import ontology_tools as ot
+    from ..kb import ontology as ot
     from ..paths import ONTOLOGY_DIR
 
     if args.ontology_command == "export":
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from ..pipeline.timeline import elapsed_properties, normalise, parse_as_of_option, resolve_as_of
 
     loaded = load_case(args.case)
-    ontology = ot.load_ontology(defined_classes=True)
+    ontology = ot.load_ontology()
     override = parse_as_of_option(args.as_of) if args.as_of else None
     as_of = resolve_as_of(loaded.graph, override=override)
     case = normalise(loaded.graph, as_of, elapsed_properties(ontology))

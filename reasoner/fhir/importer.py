@@ -86,9 +86,10 @@ def default_mapping_set() -> MappingSet:
     global _DEFAULT
     if _DEFAULT is None:
         from ..kb.knowledge import discover_modules
-        from ..paths import ONTOLOGY_DIR
+        from ..kb.ontology.files import ontology_files
 
-        _DEFAULT = mapping_set(discover_modules(), ONTOLOGY_DIR / "glr.ttl")
+        modules = discover_modules()
+        _DEFAULT = mapping_set(modules, ontology_files(modules))
     return _DEFAULT
 
 

@@ -39,8 +39,8 @@ class MappingSet:
     data_files: tuple[Path, ...]
 
 
-def mapping_set(module_dirs: list[Path], ontology_file: Path) -> MappingSet:
-    """Collect the generic and the modules' mapping rules and code maps."""
+def mapping_set(module_dirs: list[Path], ontology_files: list[Path]) -> MappingSet:
+    """Collect the generic and the modules' mapping rules and code maps, beside the ontology of those modules."""
     roots = [_HERE / "queries", *[Path(d) / "fhir" for d in module_dirs]]
     queries: list[tuple[str, Path, str]] = []
     for phase in PHASES:
@@ -49,7 +49,7 @@ def mapping_set(module_dirs: list[Path], ontology_file: Path) -> MappingSet:
                 text = path.read_text(encoding="utf-8")
                 safety.reject_network_query(text, source=str(path))
                 queries.append((phase, path, text))
-    data = [ontology_file, *sorted((_HERE / "maps").glob("*.ttl"))]
+    data = [*ontology_files, *sorted((_HERE / "maps").glob("*.ttl"))]
     for d in module_dirs:
         data.extend(sorted((Path(d) / "fhir" / "codes").glob("*.ttl")))
         data.extend(sorted((Path(d) / "fhir" / "data").glob("*.ttl")))  # mapping-only tables, not in the knowledge base

@@ -73,6 +73,8 @@ class KnowledgeBase:
     rules: tuple[Rule, ...]
     modules: tuple[Module, ...]
     ontology_version: str
+    #: prefix -> namespace as the loaded Turtle files declare them (core first, then packs; first declaration wins)
+    prefixes: dict[str, str] = field(default_factory=dict)
     _labels: dict[Node, str] = field(default_factory=dict, repr=False)
     _elapsed: tuple[ElapsedProperties, ...] | None = field(default=None, repr=False)
     _rule_ontology: Graph | None = field(default=None, repr=False)  # see ontology_for_rules
@@ -199,12 +201,17 @@ class KnowledgeBase:
         return str(value) if value is not None else None
 
 
-def _parse_ttl(path: Path, graph: Graph) -> Graph:
+def _parse_ttl(path: Path, graph: Graph, prefixes: dict[str, str] | None = None) -> Graph:
+    """Parse one Turtle file into ``graph``; its own @prefix declarations go to ``prefixes`` (first one wins)."""
     try:
-        part = Graph().parse(path, format="turtle")
+        part = Graph(bind_namespaces="none").parse(path, format="turtle")
     except Exception as exc:  # any parser failure is a broken knowledge base
         raise KnowledgeBaseError(f"cannot parse: {' '.join(str(exc).split())[:300]}", source=str(path)) from None
     graph += part
+    if prefixes is not None:
+        for prefix, namespace in part.namespaces():
+            if prefix:
+                prefixes.setdefault(prefix, str(namespace))
     return part
 
 
@@ -307,10 +314,11 @@ def load_knowledge_base(
 
 def _load_knowledge_base(*, modules: list[Path], ontology_dir: Path, shapes_dir: Path) -> KnowledgeBase:
     ontology = Graph()
+    prefixes: dict[str, str] = {}
     onto_file = ontology_dir / "glr.ttl"
     if not onto_file.is_file():
         raise KnowledgeBaseError("the ontology file is missing.", source=str(onto_file))
-    _parse_ttl(onto_file, ontology)
+    _parse_ttl(onto_file, ontology, prefixes)
     version = ontology.value(URIRef(GLR_ONTOLOGY_IRI), OWL.versionInfo)
 
     shapes = Graph()
@@ -328,13 +336,13 @@ def _load_knowledge_base(*, modules: list[Path], ontology_dir: Path, shapes_dir:
             raise KnowledgeBaseError("a module directory needs a module.ttl.", source=str(directory))
         files = pack_files(directory)
         for ttl in files.ontology:
-            _parse_ttl(ttl, ontology)
+            _parse_ttl(ttl, ontology, prefixes)
         for ttl in files.shapes:
             _parse_ttl(ttl, shapes)
         module_graph = Graph()
         parts: list[tuple[Path, Graph]] = []
         for ttl in files.knowledge:
-            parts.append((ttl, _parse_ttl(ttl, module_graph)))
+            parts.append((ttl, _parse_ttl(ttl, module_graph, prefixes)))
         module_iris = list(module_graph.subjects(RDF.type, GLR.GuidelineModule))
         if len(module_iris) != 1:
             raise KnowledgeBaseError(f"module.ttl must describe exactly one glr:GuidelineModule (found {len(module_iris)}).", source=str(module_file))
@@ -361,6 +369,7 @@ def _load_knowledge_base(*, modules: list[Path], ontology_dir: Path, shapes_dir:
         rules=tuple(sorted(rules, key=lambda r: (r.stage, r.rule_id))),
         modules=tuple(mods),
         ontology_version=str(version or "unversioned"),
+        prefixes=prefixes,
     )
 
 

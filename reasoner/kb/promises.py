@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .ontology_tools import Problem
+from .problems import Problem
 from ..vocab import GLR, OWL, RDF, RDFS
 
 __all__ = ["RuleText", "affects_problems", "threshold_problems"]

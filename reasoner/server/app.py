@@ -98,7 +98,7 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
 def create_app(dataset: "ServedDataset", settings: ServerSettings = ServerSettings()) -> Starlette:
     """An ASGI app serving ``dataset``; its worker pool starts and stops with the app's lifespan."""
     pool = WorkerPool(
-        dataset.nquads, size=settings.workers, timeout=settings.timeout, quick_lane_seconds=settings.quick_lane_seconds
+        dataset.nquads, prefixes=dataset.prefixes, size=settings.workers, timeout=settings.timeout, quick_lane_seconds=settings.quick_lane_seconds
     )
     queries = read_endpoint_queries()
 

@@ -132,6 +132,8 @@ class ServedDataset:
     cases: list[ServedCase] = field(default_factory=list)
     skipped: list[SkippedCase] = field(default_factory=list)
     knowledge_base_version: str = ""
+    #: prefix -> namespace for Turtle answers: what the knowledge base's own files declare
+    prefixes: dict[str, str] = field(default_factory=dict)
 
 
 def _add_graph(store: object, graph: "Graph", name: str) -> None:
@@ -210,4 +212,5 @@ def build_dataset(
         cases=served,
         skipped=skipped,
         knowledge_base_version=kb.version,
+        prefixes=dict(kb.prefixes),
     )

@@ -65,8 +65,8 @@ def _not_acceptable(accept: str | None, table: dict[str, str]) -> Reply:
     return _text(406, f"cannot answer in any of '{accept}'; this query can be answered as: {', '.join(sorted(set(table)))}.")
 
 
-def evaluate(store: Any, job: Job) -> Reply:
-    """Check and run one query on a pyoxigraph Store; never raises."""
+def evaluate(store: Any, job: Job, *, prefixes: dict[str, str] | None = None) -> Reply:
+    """Check and run one query on a pyoxigraph Store; never raises. Turtle answers declare ``prefixes``."""
     import pyoxigraph as ox
 
     decision = check_query(job.query)
@@ -110,23 +110,13 @@ def evaluate(store: Any, job: Job) -> Reply:
         if len(triples) > job.max_results:
             return _too_many(job.max_results, "triples")
         fmt = getattr(ox.RdfFormat, negotiation.GRAPH_TYPES[media])
-        prefixes = _PREFIXES if fmt in (ox.RdfFormat.TURTLE,) else None
-        body = ox.serialize(triples, format=fmt, prefixes=prefixes) if prefixes else ox.serialize(triples, format=fmt)
+        declared = prefixes if fmt in (ox.RdfFormat.TURTLE,) else None
+        body = ox.serialize(triples, format=fmt, prefixes=declared) if declared else ox.serialize(triples, format=fmt)
         return Reply(200, _with_charset(media), body or b"", {"X-GLR-Result-Count": str(len(triples))})
     except SyntaxError as exc:
         return _text(400, f"malformed query: {exc}")
     except (OSError, ValueError, RuntimeError, TypeError) as exc:
         return _text(500, f"the query failed during evaluation: {exc}")
-
-
-_PREFIXES = {
-    "glr": "https://w3id.org/glr/ontology#",
-    "pf": "https://w3id.org/glr/kb/postfusion#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
 
 
 def _with_charset(media: str) -> str:
@@ -135,7 +125,7 @@ def _with_charset(media: str) -> str:
     return media
 
 
-def _worker_main(conn: Connection, nquads: bytes) -> None:
+def _worker_main(conn: Connection, nquads: bytes, prefixes: dict[str, str] | None = None) -> None:
     """Entry point of a worker process: load the dataset, then answer jobs until told to stop."""
     import pyoxigraph as ox
 
@@ -150,16 +140,16 @@ def _worker_main(conn: Connection, nquads: bytes) -> None:
         if job is None:
             return
         try:
-            reply = evaluate(store, job)
+            reply = evaluate(store, job, prefixes=prefixes)
         except BaseException as exc:  # the worker must answer, whatever happens
             reply = _text(500, f"internal error while evaluating the query: {type(exc).__name__}: {exc}")
         conn.send(reply)
 
 
 class _Worker:
-    def __init__(self, ctx: Any, nquads: bytes) -> None:
+    def __init__(self, ctx: Any, nquads: bytes, prefixes: dict[str, str] | None = None) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child, nquads), daemon=True, name="glr-sparql-worker")
+        self.process = ctx.Process(target=_worker_main, args=(child, nquads, prefixes), daemon=True, name="glr-sparql-worker")
         self.process.start()
         child.close()
 
@@ -203,10 +193,11 @@ class WorkerPool:
 
     START_TIMEOUT = 60.0
 
-    def __init__(self, nquads: bytes, *, size: int = 2, timeout: float = 10.0, quick_lane_seconds: float = 1.0) -> None:
+    def __init__(self, nquads: bytes, *, prefixes: dict[str, str] | None = None, size: int = 2, timeout: float = 10.0, quick_lane_seconds: float = 1.0) -> None:
         if size < 1:
             raise ValueError("the pool needs at least one worker")
         self.nquads = nquads
+        self.prefixes = dict(prefixes or {})  # the knowledge base's own @prefix declarations, for Turtle answers
         self.size = size
         self.timeout = timeout
         self.quick_lane_seconds = quick_lane_seconds
@@ -219,7 +210,7 @@ class WorkerPool:
         self.busy = 0  #: regular workers evaluating a query now
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._ctx, self.nquads)
+        worker = _Worker(self._ctx, self.nquads, self.prefixes)
         worker.wait_ready(self.START_TIMEOUT)
         return worker
 

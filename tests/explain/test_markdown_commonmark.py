@@ -62,6 +62,11 @@ def _sections(tree: SyntaxTreeNode) -> dict[str, list[SyntaxTreeNode]]:
     return found
 
 
+def _own(lines: list[str]) -> list[str]:
+    """An item's own explanation: the lines before the interaction blocks (issue 16) that follow it."""
+    return lines[: next((i for i, line in enumerate(lines) if line.startswith("⚠ Interaction")), len(lines))]
+
+
 def _check(result: RecommendationResult, markdown: str) -> None:
     tree = SyntaxTreeNode(MarkdownIt("commonmark").parse(markdown))
     assert tree.children[0].type == "heading" and tree.children[0].tag == "h1"
@@ -86,7 +91,10 @@ def _check(result: RecommendationResult, markdown: str) -> None:
         assert _text(item).startswith(f"**{rec.label}**"), _text(item)
         nested = [child for child in item.children if child.type == "bullet_list"]
         assert len(nested) == 1, item.pretty()
-        lines = [_text(sub) for sub in nested[0].children]
+        every = [_text(sub) for sub in nested[0].children]
+        lines = _own(every)
+        interaction_parts = ("⚠ Interaction", "Reason (", "Evidence [", "Background [", "Detail: interaction ")
+        assert all(line.startswith(interaction_parts) for line in every[len(lines):]), every[len(lines):]
         assert [line for line in lines if line.startswith("Because: ")] == [f"Because: {p.text}" for p in rec.premises]
         assert sum(line.startswith(("Evidence [", "Background [")) for line in lines) == len(rec.evidence)
         assert lines[-1].startswith(f"Detail: id {rec.id} ")
@@ -101,7 +109,7 @@ def _check(result: RecommendationResult, markdown: str) -> None:
             for item, entry in zip(blocks[0].children, getattr(result, key)):
                 assert _text(item).startswith(f"**{entry.label}**")
                 nested = [child for child in item.children if child.type == "bullet_list"]
-                assert len(nested) == 1 and _text(nested[0].children[-1]).startswith(f"Detail: id {entry.id}")
+                assert len(nested) == 1 and _own([_text(c) for c in nested[0].children])[-1].startswith(f"Detail: id {entry.id}")
 
 
 @pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])

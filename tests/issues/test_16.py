@@ -69,11 +69,29 @@ def test_the_seed_case_has_no_interaction(kb) -> None:
     assert recommend(ROOT / "examples" / "seed-case.ttl", kb=kb).to_json()["interactions"] == []
 
 
+@pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
+def test_the_bundled_modules_alone_show_compounding_harm_alternatives_and_repetition_with_sourced_evidence(kb, engine: str) -> None:
+    """A case combining both modules: every kind the two sources support, each side's evidence, no unsourced pair."""
+    data = recommend(ROOT / "tests" / "data" / "interactions" / "both-modules-radicular-pain-on-opioid.ttl", kb=kb, engine=engine).to_json()
+    found = {x["id"]: x for x in data["interactions"]}
+    assert {x["kind"] for x in found.values()} == {"compounding-harm", "alternative-actions", "repeated-action"}
+    harm = found["compounding-harm--neuropathic-agent-trial--opioid-dosage-50-mme"]
+    assert {s["module"] for s in harm["sides"]} == {"postfusion", "opioids-cdc2022"}
+    assert {"neuropathic-agent", "rec-11-other-cns-depressants", "opioid-respiratory-depression", "rec-04"} <= {e["id"] for e in harm["evidence"]}
+    assert "compounding-harm--opioid-dosage-50-mme--short-term-muscle-relaxant" in found
+    assert "compounding-harm--neuropathic-agent-trial--short-term-muscle-relaxant" not in found  # the source names them only with opioids
+    alternative = found["alternative-actions--nsaid--opioid-dosage-50-mme"]
+    assert "nsaid-opioid-low-back-pain" in {e["id"] for e in alternative["evidence"]}
+    assert sum(1 for x in found.values() if x["kind"] == "repeated-action") == 1
+    assert any(s["source"].endswith("(draft for public comment)") for s in data["source_status"])
+
+
 def test_markdown_shows_a_repeated_action_once_under_the_item_it_affects_most(kb) -> None:
     result = _run(REPEATED, kb)
     markdown = render_markdown(result)
     assert markdown.count("⚠ Interaction — Repeated action with **Opioid dosage of 90 MME/day or more**") == 2  # one per pair
-    assert markdown.count("Reason (opioids-cdc2022, Opioid dosage of 90 MME/day or more)") == 2
+    # one per pair with the dosage caution: two repetitions, and the recommended NSAID as an alternative to the current opioid
+    assert markdown.count("Reason (opioids-cdc2022, Opioid dosage of 90 MME/day or more)") == 3
     # the caution (shown later in the plan) only points back, once per pair
     cautions = markdown.split("## Cautions")[1].split("## ")[0]
     assert "⚠ Interaction (repeated action) with **Avoid prolonged opioid therapy**: shown there" in cautions
@@ -88,7 +106,7 @@ def test_fhir_out_has_one_valid_detected_issue_per_interaction(kb) -> None:
     bundle = plan_bundle(result)
     Bundle.model_validate(bundle)
     issues = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "DetectedIssue"]
-    assert len(issues) == len(result.interactions) == 2
+    assert len(issues) == len(result.interactions) == 3  # two repeated actions, one alternative (NSAID or the current opioid)
     issue = next(i for i in issues if "limit-opioids" in {x["identifier"]["value"] for x in i["implicated"]})
     assert issue["code"]["coding"][0]["code"] == "repeated-action" and issue["severity"] == "low"
     assert any("Recommendation 4" in d["display"] for ev in issue["evidence"] for d in ev["detail"])

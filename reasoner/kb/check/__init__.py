@@ -10,7 +10,7 @@ the culprit, before anything is released.
 
 1. the ontology checks (:mod:`.checks.ontology`): structural OWL 2 DL
    lints and documentation, the OWL API OWL 2 DL profile check, HermiT
-   over ``glr.ttl`` + ``defined-classes.ttl``, ``glr.owl`` in sync with
+   over the core + the checked packs' ontologies (defined classes included), ``glr.owl`` in sync with
    ``glr.ttl``, the Protégé catalog resolving to local files;
 2. the SHACL shapes in ``shapes/kb/`` over ontology + modules (pySHACL,
    :mod:`.checks.shapes`);
@@ -25,7 +25,7 @@ the culprit, before anything is released.
 
 :func:`run_check` runs one check alone. The result is a :class:`KbReport`
 of :class:`CheckResult` records (each a list of
-:class:`~reasoner.kb.ontology_tools.Problem`), rendered as text or JSON.
+:class:`~reasoner.kb.problems.Problem`), rendered as text or JSON.
 Nothing here raises on a broken knowledge base: broken is a report.
 
 Adding a check: write ``def my_check(kb: LoadedKb, result: CheckResult) -> None``
@@ -38,7 +38,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..ontology_tools import Problem, Severity
+from ..problems import Problem, Severity
 from .layout import KbLayout, resolve_layout
 from .loaded import LoadedKb, load_kb
 from .registry import CHECKS, Check, find_check, run_one

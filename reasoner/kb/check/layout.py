@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import ontology_tools as ot
+from .. import ontology as ot
 from ..packs import discover_packs, is_pack
 from ...paths import knowledge_root
 

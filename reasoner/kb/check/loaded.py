@@ -16,10 +16,10 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .. import ontology_tools as ot
+from .. import ontology as ot
 from ..cache import prepare_query
 from ..packs import pack_files
-from ..ontology_tools import Problem
+from ..problems import Problem
 from ...vocab import GLR, RDF
 from .layout import KbLayout
 
@@ -178,12 +178,12 @@ def check_term(iri: URIRef, kb: LoadedKb, *, where: str, source: str, check: str
 
 
 def with_defined_classes(kb: LoadedKb, problems: list[Problem], check: str) -> Graph:
-    """glr.ttl plus defined-classes.ttl (when present): what Protégé and the reasoners load."""
+    """The ontology of the checked packs, defined classes included: what Protégé and the reasoners load.
+
+    A pack's defined classes live in its ontology/ (post-fusion's in
+    queries/postfusion/ontology/defined-classes.ttl) and already joined
+    ``kb.ontology``; the graph is a copy, so a check may change it.
+    """
     graph = Graph()
     graph += kb.ontology
-    defined = kb.layout.ontology_dir / ot.DEFINED_CLASSES_TTL
-    if defined.is_file():
-        extra = parse_turtle(defined, problems, check)
-        if extra is not None:
-            graph += extra
     return graph

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from ..ontology_tools import Problem
+from ..problems import Problem
 from .checks import catalogue
 from .checks import ontology
 from .checks import promises

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..ontology_tools import Problem, Severity
+from ..problems import Problem, Severity
 
 __all__ = ["CheckResult", "KbReport", "Problem", "Severity"]
 

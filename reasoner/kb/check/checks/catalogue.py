@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rdflib.term import Node
 
-from ...ontology_tools import Problem, Severity
+from ...problems import Problem, Severity
 from ....vocab import GLR, RDF
 from ..loaded import LoadedKb, short
 from ..report import CheckResult

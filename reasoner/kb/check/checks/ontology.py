@@ -6,8 +6,8 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from ... import ontology_tools as ot
-from ...ontology_tools import Problem, Severity
+from ... import ontology as ot
+from ...problems import Problem, Severity
 from ....vocab import OWL, RDF
 from ...packs import pack_files
 from ..loaded import LoadedKb, with_defined_classes
@@ -23,14 +23,14 @@ def structure_and_documentation(kb: LoadedKb, result: CheckResult) -> None:
 
 
 def owl2_dl_profile(kb: LoadedKb, result: CheckResult) -> None:
-    """The OWL API's OWL2DLProfile over glr.ttl + defined-classes.ttl; skipped with a warning when it cannot run."""
+    """The OWL API's OWL2DLProfile over the core and the checked packs' ontologies (defined classes included); skipped with a warning when it cannot run."""
     report = ot.check_profile(with_defined_classes(kb, result.problems, result.name))
     if report.in_profile is None:
         result.skipped = report.note
         result.problems.append(Problem(result.name, f"OWL 2 DL profile not checked by the OWL API: {report.note}", severity=Severity.WARNING))
         return
     result.problems.extend(report.violations)
-    result.detail = f"{report.checker}: " + ("in profile" if report.in_profile else "NOT in profile") + " (glr.ttl + defined-classes.ttl)"
+    result.detail = f"{report.checker}: " + ("in profile" if report.in_profile else "NOT in profile") + " (core + pack ontologies)"
 
 
 def dl_reasoner(kb: LoadedKb, result: CheckResult) -> None:
@@ -38,7 +38,7 @@ def dl_reasoner(kb: LoadedKb, result: CheckResult) -> None:
     report = ot.run_reasoner(with_defined_classes(kb, result.problems, result.name), reasoner="hermit")
     result.problems.extend(report.problems())
     if report.ok:
-        result.detail = f"HermiT: consistent, no unsatisfiable classes (glr.ttl + defined-classes.ttl, {report.seconds:.1f} s)"
+        result.detail = f"HermiT: consistent, no unsatisfiable classes (core + pack ontologies, {report.seconds:.1f} s)"
 
 
 def rdfxml_in_sync(kb: LoadedKb, result: CheckResult) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rdflib.term import Node
 
-from ...ontology_tools import Problem, Severity
+from ...problems import Problem, Severity
 from ....vocab import GLR, RDF
 from ..loaded import LoadedKb, check_term, parse_query, short
 from ..report import CheckResult

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rdflib import Graph, URIRef
 
-from ...ontology_tools import Problem, Severity
+from ...problems import Problem, Severity
 from ....vocab import GLR, RDF, SH
 from ..loaded import LoadedKb, parse_turtle, short
 from ..report import CheckResult

@@ -8,7 +8,7 @@ cannot be unloaded or given a new classpath once started, and a process
 holding a JVM must not fork (the batch runner forks workers).
 
 Output, one record a line on stdout (read by
-:func:`reasoner.kb.ontology_tools.check_profile`)::
+:func:`reasoner.kb.ontology.owl2_profile.check_profile`)::
 
     axioms<TAB>N
     violation<TAB>ViolationClass<TAB>text

@@ -1,286 +1,43 @@
-"""Typed results, read back from the derivation graph and explained.
+"""Explain: read the derivation graph back into typed, ordered result records.
 
 Why read back from RDF rather than keep Python objects from the rules:
 the derivation graph is the single source of truth that every output
 (JSON, Markdown, Turtle, the SPARQL endpoint) is rendered from, so they
-can never disagree.
+can never disagree. Order is clinical and comes from data (priority
+ranks, glr:listOrder); the records are in records.py, their JSON in
+json_contract.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from ..kb.knowledge import KnowledgeBase, Rule
-from ..kb.priorities import Priority
-from .timeline import AsOf
-from .unconsidered import UnconsideredFinding, unconsidered_findings
-from .validation import ValidationReport
-from ..vocab import GLR, PROV, RDF, RDFS
+from ...kb.knowledge import KnowledgeBase, Rule
+from ...kb.priorities import Priority
+from ..timeline import AsOf
+from ..unconsidered import unconsidered_findings
+from ..validation import ValidationReport
+from ...vocab import GLR, PROV, RDF, RDFS
+from .records import (
+    Assessment,
+    Caution,
+    Criterion,
+    Evidence,
+    ExistingOrder,
+    InformationNeed,
+    NotRecommended,
+    Premise,
+    Reason,
+    Recommendation,
+    RecommendationResult,
+    SourceStatus,
+)
 
-if TYPE_CHECKING:
-    from .interactions import Interaction
-
-__all__ = [
-    "Premise",
-    "Evidence",
-    "Criterion",
-    "ExistingOrder",
-    "SourceStatus",
-    "UnconsideredFinding",
-    "Reason",
-    "Recommendation",
-    "NotRecommended",
-    "Caution",
-    "InformationNeed",
-    "Assessment",
-    "RecommendationResult",
-    "explain",
-]
-
-
-@dataclass(frozen=True)
-class Premise:
-    """One case fact a result rests on."""
-
-    subject: str
-    property: str
-    value: str
-    text: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"subject": self.subject, "property": self.property, "value": self.value, "text": self.text}
-
-
-@dataclass(frozen=True)
-class Evidence:
-    id: str
-    statement: str
-    source: str
-    reference: tuple[int, ...]
-    certainty: str
-    conflicts_with: tuple[str, ...] = ()
-    source_note: str = ""
-    role: str = "supports"  # "supports" (glr:hasEvidence) or "background" (glr:hasBackgroundEvidence only)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "statement": self.statement,
-            "source": self.source,
-            "reference": list(self.reference),
-            "certainty": self.certainty,
-            "conflicts_with": list(self.conflicts_with),
-            "source_note": self.source_note,
-            "role": self.role,
-        }
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """A deriving rule's criterion in plain words (glr:criterion), thresholds included."""
-
-    rule: str
-    text: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "text": self.text}
-
-
-@dataclass(frozen=True)
-class ExistingOrder:
-    """An imaging study already ordered that a recommendation matches (glr:existingOrder): confirm it, never order twice."""
-
-    subject: str
-    status: str
-    label: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"subject": self.subject, "status": self.status, "label": self.label}
-
-
-@dataclass(frozen=True)
-class SourceStatus:
-    """A cited source and its review status (glr:reviewStatus), disclosed once per plan."""
-
-    source: str
-    status: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "status": self.status}
-
-
-@dataclass(frozen=True)
-class Reason:
-    condition: str
-    state: str
-    text: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"condition": self.condition, "state": self.state, "text": self.text}
-
-
-@dataclass(frozen=True)
-class _Derived:
-    id: str
-    label: str
-    rule: str
-    rules: tuple[str, ...]
-    premises: tuple[Premise, ...]
-    evidence: tuple[Evidence, ...]
-    assessments: tuple[str, ...]
-    notes: tuple[str, ...]
-    criteria: tuple[Criterion, ...]
-    module: str = ""  # the directory name of the guideline module whose rule derived it
-
-
-@dataclass(frozen=True)
-class Recommendation(_Derived):
-    priority: str = "routine"
-    text: str | None = None
-    deferred_by: tuple[str, ...] = ()  # ids of recommendations whose priority defers this one's
-    conditional_on: tuple[str, ...] = ()  # ids of information needs raised here that this one rests on
-    existing_order: ExistingOrder | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "text": self.text,
-            "priority": self.priority,
-            "rule": self.rule,
-            "module": self.module,
-            "rules": list(self.rules),
-            "based_on_assessments": list(self.assessments),
-            "premises": [p.to_json() for p in self.premises],
-            "evidence": [e.to_json() for e in self.evidence],
-            "notes": list(self.notes),
-            "criteria": [c.to_json() for c in self.criteria],
-            "deferred_by": list(self.deferred_by),
-            "conditional_on": list(self.conditional_on),
-            "existing_order": self.existing_order.to_json() if self.existing_order else None,
-        }
-
-
-@dataclass(frozen=True)
-class NotRecommended(_Derived):
-    reasons: tuple[Reason, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "rule": self.rule,
-            "module": self.module,
-            "reasons": [r.to_json() for r in self.reasons],
-            "premises": [p.to_json() for p in self.premises],
-            "evidence": [e.to_json() for e in self.evidence],
-            "criteria": [c.to_json() for c in self.criteria],
-        }
-
-
-@dataclass(frozen=True)
-class Caution(_Derived):
-    text: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "text": self.text,
-            "rule": self.rule,
-            "module": self.module,
-            "based_on_assessments": list(self.assessments),
-            "premises": [p.to_json() for p in self.premises],
-            "evidence": [e.to_json() for e in self.evidence],
-            "criteria": [c.to_json() for c in self.criteria],
-        }
-
-
-@dataclass(frozen=True)
-class InformationNeed(_Derived):
-    affects: tuple[str, ...] = ()
-    affects_labels: tuple[str, ...] = ()  # the clinician's words for ``affects`` (Markdown only)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "affects": list(self.affects),
-            "rule": self.rule,
-            "module": self.module,
-            "premises": [p.to_json() for p in self.premises],
-            "criteria": [c.to_json() for c in self.criteria],
-        }
-
-
-@dataclass(frozen=True)
-class Assessment(_Derived):
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "rule": self.rule,
-            "module": self.module,
-            "premises": [p.to_json() for p in self.premises],
-            "evidence": [e.to_json() for e in self.evidence],
-            "criteria": [c.to_json() for c in self.criteria],
-        }
-
-
-@dataclass
-class RecommendationResult:
-    """Everything `glr recommend` reports for one case."""
-
-    case: str
-    source: str | None
-    as_of: AsOf
-    knowledge_base_version: str
-    engine: str
-    validation: ValidationReport
-    recommendations: tuple[Recommendation, ...] = ()
-    not_recommended: tuple[NotRecommended, ...] = ()
-    cautions: tuple[Caution, ...] = ()
-    information_needs: tuple[InformationNeed, ...] = ()
-    assessments: tuple[Assessment, ...] = ()
-    unconsidered_findings: tuple[UnconsideredFinding, ...] = ()
-    source_status: tuple[SourceStatus, ...] = ()
-    interactions: tuple[Interaction, ...] = ()  # pairs of the results above that interact (issue 16)
-    case_graph: Graph = field(default_factory=Graph, repr=False)
-    derivation_graph: Graph = field(default_factory=Graph, repr=False)
-    timings: dict[str, float] = field(default_factory=dict, repr=False)
-
-    def ids(self, kind: str) -> list[str]:
-        return [r.id for r in getattr(self, kind)]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "case": self.case,
-            "source": self.source,
-            "as_of": self.as_of.date.isoformat(),
-            "as_of_source": self.as_of.source.value,
-            "knowledge_base": {"version": self.knowledge_base_version},
-            "engine": self.engine,
-            "validation": {
-                "conforms": self.validation.conforms,
-                "warnings": [w for w in self.validation.to_json()["warnings"]],
-            },
-            "recommendations": [r.to_json() for r in self.recommendations],
-            "not_recommended": [r.to_json() for r in self.not_recommended],
-            "cautions": [r.to_json() for r in self.cautions],
-            "information_needs": [r.to_json() for r in self.information_needs],
-            "assessments": [r.to_json() for r in self.assessments],
-            "unconsidered_findings": [f.to_json() for f in self.unconsidered_findings],
-            "source_status": [s.to_json() for s in self.source_status],
-            "interactions": [i.to_json() for i in self.interactions],
-        }
-
-
-# --------------------------------------------------------------------------
-# Explanation: from the derivation graph to typed results
+__all__ = ["explain"]
 
 
 def _list_key(kb: KnowledgeBase, kind: Node | None, cid: str) -> tuple[bool, int, str]:
@@ -306,6 +63,10 @@ class _Explainer:
             self.elapsed_to_date[ep.days_property] = (ep.date_property, "days")
             self.months_to_days[ep.months_property] = ep.days_property
         self.sources_cited: dict[str, str] = {}  # source label → review status, for every evidence item shown
+        # the ontology's naming convention for evidence IRIs (glr:localIdPrefix, e.g. "ev-"): ids omit it
+        self.evidence_prefix = str(kb.ontology.value(GLR.EvidenceStatement, GLR.localIdPrefix) or "")
+        # the state of a condition whose rule states none (glr:valueWhenUnstated on glr:conditionState)
+        self.unstated_condition_state = kb.ontology.value(GLR.conditionState, GLR.valueWhenUnstated)
 
     # -- labels ---------------------------------------------------------
     def label(self, node: Node) -> str:
@@ -367,13 +128,13 @@ class _Explainer:
         )
         certainty = k.value(iri, GLR.certainty)
         conflicts = sorted(
-            {self.local_id(c) for c in k.objects(iri, GLR.conflictsWith)} | {self.local_id(c) for c in k.subjects(GLR.conflictsWith, iri)}
+            {self.evidence_id(c) for c in k.objects(iri, GLR.conflictsWith)} | {self.evidence_id(c) for c in k.subjects(GLR.conflictsWith, iri)}
         )
         source_label = self.label(source) if source is not None else "unknown source"
         status = k.value(source, GLR.reviewStatus) if source is not None else None
         self.sources_cited[source_label] = str(status) if status is not None else "review status not stated"
         return Evidence(
-            id=self.local_id(iri),
+            id=self.evidence_id(iri),
             statement=str(k.value(iri, GLR.claim) or ""),
             source=source_label,
             reference=tuple(refs),
@@ -401,8 +162,12 @@ class _Explainer:
 
     @staticmethod
     def local_id(iri: Node) -> str:
-        text = str(iri)
-        return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1].removeprefix("ev-")
+        """The IRI's local name: after its last '#' or '/'."""
+        return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+    def evidence_id(self, iri: Node) -> str:
+        """An evidence statement's id: its local name without the ontology's glr:localIdPrefix for evidence."""
+        return self.local_id(iri).removeprefix(self.evidence_prefix) if self.evidence_prefix else self.local_id(iri)
 
     # -- one result -----------------------------------------------------
     def rules_of(self, result: Node) -> list[Rule]:
@@ -485,11 +250,11 @@ class _Explainer:
         found = []
         for node in self.derived.objects(result, GLR.unmetCondition):
             cond = self.derived.value(node, GLR.condition)
-            state = self.derived.value(node, GLR.conditionState) or GLR.NotMet
+            state = self.derived.value(node, GLR.conditionState) or self.unstated_condition_state
             if cond is None:
                 continue
             cid = str(self.kb.knowledge.value(cond, GLR.catalogueId) or self.local_id(cond))
-            found.append(Reason(condition=cid, state=self.label(state), text=self.kb.label(cond) or cid))
+            found.append(Reason(condition=cid, state=self.label(state) if state is not None else "not stated", text=self.kb.label(cond) or cid))
         return tuple(sorted(set(found), key=lambda r: (r.state, r.condition)))
 
     def of_type(self, result_type: URIRef) -> list[Node]:
@@ -561,7 +326,7 @@ def explain(
     needs = ordered(needs, need_nodes)
     assessment_nodes = ex.of_type(GLR.Assessment)
     assessments = ordered([Assessment(**ex.common(r, GLR.Assessment)) for r in assessment_nodes], assessment_nodes)
-    from .interactions import build_interactions
+    from ..interactions import build_interactions
 
     interactions = build_interactions(kb, derived, sides, evidence=ex.evidence, label=ex.label, rules_of=ex.rules_of)
     return RecommendationResult(
