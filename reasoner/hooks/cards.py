@@ -17,10 +17,8 @@ from typing import Any
 
 from ..pipeline.results import Evidence, Premise, RecommendationResult
 
-__all__ = ["INDICATOR", "OVERRIDE_SYSTEM", "card_uuid", "plan_cards", "order_cards", "missing_data_card", "set_aside_card"]
+__all__ = ["OVERRIDE_SYSTEM", "card_uuid", "plan_cards", "order_cards", "missing_data_card", "set_aside_card"]
 
-#: priority → card indicator (CDS Hooks 2.0: info | warning | critical)
-INDICATOR = {"emergent": "critical", "urgent": "critical", "high": "warning", "routine": "info"}
 OVERRIDE_SYSTEM = "https://w3id.org/glr/fhir/CodeSystem/override-reason"
 OVERRIDE_REASONS = (
     {"code": "clinical-judgement", "system": OVERRIDE_SYSTEM, "display": "Clinical judgement differs for this patient"},
@@ -123,7 +121,7 @@ def plan_cards(
             detail = ("**Conditional**: only if these turn out as assumed - "
                       + "; ".join(f"{needs.get(n, n)} (not yet checked)" for n in r.conditional_on) + ".\n\n" + detail)
         summary = f"{r.label} ({r.priority}{', conditional' if r.conditional_on else ''})"
-        make(r.id, summary, INDICATOR.get(r.priority, "info"), detail, extra)
+        make(r.id, summary, r.cds_hooks_indicator, detail, extra)
     for r in result.not_recommended:
         reasons = [f"{x.text}: {x.state}" for x in r.reasons]
         make(r.id, f"Not indicated now: {r.label}", "info", _detail(None, r.premises, r.evidence, reasons=reasons, missing=missing))
@@ -216,11 +214,11 @@ def order_cards(
             cards.append((cat, {
                 "uuid": cid,
                 "summary": _summary(f"{order_label}: supported — {r.label} ({r.priority})"),
-                "indicator": INDICATOR.get(r.priority, "info"),
+                "indicator": r.cds_hooks_indicator,
                 "detail": _detail(r.text, r.premises, r.evidence, r.notes, missing=missing),
                 "source": _source(version, module_label),
                 "links": _links(base_url, cid),
-                **({"overrideReasons": [dict(x) for x in OVERRIDE_REASONS]} if INDICATOR.get(r.priority, "info") != "info" else {}),
+                **({"overrideReasons": [dict(x) for x in OVERRIDE_REASONS]} if r.cds_hooks_indicator != "info" else {}),
             }))
     for x in result.interactions:  # the ordered action takes part in an interaction: warn, with both sides (issue 16)
         if not set(x.between) & set(catalogue_ids):

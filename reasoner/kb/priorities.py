@@ -2,7 +2,9 @@
 
 Why: the scale (routine < high < urgent < emergent) and which priorities
 wait behind which are clinical knowledge, so they live in the ontology
-(glr:rank, skos:notation, glr:defersPriority); the explainer only reads them.
+(glr:rank, skos:notation, glr:defersPriority), as is how each level shows
+in the output standards (glr:cdsHooksIndicator, glr:fhirRequestPriority);
+the explainer and the renderers only read them.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ __all__ = ["Priority", "PriorityScale", "priority_scale"]
 
 @dataclass(frozen=True)
 class Priority:
-    """One level of the scale: its IRI, JSON name, rank (larger is more pressing) and the IRIs it defers."""
+    """One level of the scale: its IRI, JSON name, rank (larger is more pressing), the IRIs it defers,
+    and its CDS Hooks card indicator and FHIR request priority (the least of each when the ontology
+    states none)."""
 
     iri: URIRef
     name: str
     rank: int
     defers: frozenset[URIRef]
+    cds_hooks_indicator: str = "info"
+    fhir_request_priority: str = "routine"
 
 
 @dataclass(frozen=True)
@@ -57,5 +63,10 @@ def priority_scale(ontology: Graph) -> PriorityScale:
             name=str(name),
             rank=int(rank.toPython()) if isinstance(rank, Literal) else 0,
             defers=frozenset(o for o in ontology.objects(iri, GLR.defersPriority) if isinstance(o, URIRef)),
+            **{
+                field: str(value)
+                for field, prop in (("cds_hooks_indicator", GLR.cdsHooksIndicator), ("fhir_request_priority", GLR.fhirRequestPriority))
+                if (value := ontology.value(iri, prop)) is not None
+            },
         )
     return PriorityScale(levels)

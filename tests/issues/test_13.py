@@ -108,3 +108,31 @@ def test_a_value_no_loaded_pack_declares_does_not_conform(kb: KnowledgeBase) -> 
     assert _violations(case, kb).get(str(GLR.bodyRegion)) == {str(GLR.ThoracicSpine)}
     without_post_fusion = load_knowledge_base(modules=[GOUT])  # post-fusion declares the seed's body region
     assert str(GLR.LumbarSpine) in _violations(Graph().parse(SEED), without_post_fusion)[str(GLR.bodyRegion)]
+
+
+def test_output_priorities_come_from_the_ontology(tmp_path) -> None:
+    """The CDS Hooks indicator and FHIR request priority of each level are data (glr:cdsHooksIndicator,
+    glr:fhirRequestPriority on the priority scale): change them in the ontology and the cards and
+    the RequestGroup follow, with no Python edit."""
+    from reasoner import recommend
+    from reasoner.hooks.cards import plan_cards
+    from reasoner.pipeline.render.fhir import plan_bundle
+    from reasoner.vocab import GLR
+
+    kb = load_knowledge_base()
+    result = recommend(ROOT / "examples" / "opioids-without-relief.ttl", kb=kb, engine="oxigraph")
+    high = [r for r in result.recommendations if r.priority == "high"]
+    assert high and all(r.cds_hooks_indicator == "warning" and r.fhir_request_priority == "urgent" for r in high)
+
+    edited = load_knowledge_base()
+    edited.ontology.set((GLR.PriorityHigh, GLR.cdsHooksIndicator, Literal("critical")))
+    edited.ontology.set((GLR.PriorityHigh, GLR.fhirRequestPriority, Literal("asap")))
+    edited._priorities = None  # the scale is read once per knowledge base
+    changed = recommend(ROOT / "examples" / "opioids-without-relief.ttl", kb=edited, engine="oxigraph")
+    first = next(r for r in changed.recommendations if r.priority == "high")
+    cards = dict(plan_cards(changed, service="s", module_label="m", base_url="http://127.0.0.1", missing=(), suggestions={}))
+    assert cards[first.id]["indicator"] == "critical"
+    actions = [e["resource"] for e in plan_bundle(changed)["entry"] if e["resource"]["resourceType"] == "RequestGroup"][0]["action"]
+    assert next(a for a in actions if a["id"] == first.id)["priority"] == "asap"
+    # the JSON contract names the priority, not its rendering: unchanged
+    assert [r["priority"] for r in changed.to_json()["recommendations"]] == [r["priority"] for r in result.to_json()["recommendations"]]

@@ -22,10 +22,8 @@ from rdflib import URIRef
 from ..results import Evidence, RecommendationResult
 from ...vocab import PROV
 
-__all__ = ["FHIR_PRIORITY", "plan_bundle", "render_fhir"]
+__all__ = ["plan_bundle", "render_fhir"]
 
-#: glr priority → FHIR request-priority (routine < urgent < asap < stat)
-FHIR_PRIORITY = {"routine": "routine", "high": "urgent", "urgent": "asap", "emergent": "stat"}
 _NS = uuid.UUID("0f6a7c2e-6b1f-5d4e-8a43-676c722d6f75")
 
 
@@ -101,7 +99,7 @@ def plan_bundle(result: RecommendationResult) -> dict[str, Any]:
         action: dict[str, Any] = {
             "id": r.id,
             "title": r.label,
-            "priority": FHIR_PRIORITY.get(r.priority, "routine"),
+            "priority": r.fhir_request_priority,
             "documentation": [_artifact(e) for e in r.evidence],
         }
         if r.text:

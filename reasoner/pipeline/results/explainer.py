@@ -240,6 +240,8 @@ class _Explainer:
         rec = Recommendation(
             **self.common(result, GLR.Recommendation),
             priority=level.name,
+            cds_hooks_indicator=level.cds_hooks_indicator,
+            fhir_request_priority=level.fhir_request_priority,
             text=str(text) if text is not None else self.kb.text(kind),
             conditional_on=tuple(conditional),
             existing_order=order,

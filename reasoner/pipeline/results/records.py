@@ -130,6 +130,9 @@ class Recommendation(_Derived):
     deferred_by: tuple[str, ...] = ()  # ids of recommendations whose priority defers this one's
     conditional_on: tuple[str, ...] = ()  # ids of information needs raised here that this one rests on
     existing_order: ExistingOrder | None = None
+    # how the priority shows in the output standards, read from the ontology's scale (not in the JSON)
+    cds_hooks_indicator: str = "info"
+    fhir_request_priority: str = "routine"
 
     def to_json(self) -> dict[str, Any]:
         return json_contract.recommendation(self)
