@@ -107,7 +107,7 @@ def test_every_example_derives_the_same_with_the_footprint_as_with_the_whole_ont
 
 
 def test_worked_out_only_where_it_pays_then_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A single Oxigraph run does not parse 32 rules for it; once computed, every later load has it."""
+    """A single Oxigraph run does not parse the rules for it; once computed, every later load has it."""
     from reasoner.kb import cache as kbcache
     from reasoner.kb import footprint as rule_footprint
     from reasoner.kb.knowledge import load_knowledge_base
@@ -131,6 +131,8 @@ def test_worked_out_only_where_it_pays_then_remembered(tmp_path: Path, monkeypat
     later = load_knowledge_base()  # another process, in effect: a fresh object from the cache
     assert later._rule_ontology is None
     remembered = later.ontology_for_rules(compute=False)
-    assert parses == [1] and isomorphic(remembered, footprint)
+    # the same triples, blank nodes included (both come from the one cached ontology): stricter than
+    # isomorphism, which rdflib takes minutes to decide on the packs' ~100 list and restriction nodes
+    assert parses == [1] and set(remembered) == set(footprint)
     found, predicates = kbcache.load_footprint([r.query_text for r in later.rules])
     assert found and predicates is not None and str(RDFS.subClassOf) in predicates
