@@ -127,7 +127,6 @@ def test_output_priorities_come_from_the_ontology(tmp_path) -> None:
     edited = load_knowledge_base()
     edited.ontology.set((GLR.PriorityHigh, GLR.cdsHooksIndicator, Literal("critical")))
     edited.ontology.set((GLR.PriorityHigh, GLR.fhirRequestPriority, Literal("asap")))
-    edited._priorities = None  # the scale is read once per knowledge base
     changed = recommend(ROOT / "examples" / "opioids-without-relief.ttl", kb=edited, engine="oxigraph")
     first = next(r for r in changed.recommendations if r.priority == "high")
     cards = dict(plan_cards(changed, service="s", module_label="m", base_url="http://127.0.0.1", missing=(), suggestions={}))
