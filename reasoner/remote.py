@@ -237,6 +237,10 @@ class _StoreSession:
         self._insert(self.derived_graph, graph, "writing stage results into a scratch graph")
 
     def close(self) -> None:
+        """Drop the scratch graphs (once: the rule run and the engine may both close a session)."""
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
         drops = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in self.scratch)
         _update(self.engine.update_endpoint, drops, self.engine.timeout, "dropping the scratch graphs")
 

@@ -27,8 +27,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("pipeline.results.records",),
     ("pipeline.results.json_contract",),
     ("pipeline.inference", "pipeline.validation", "pipeline.unconsidered", "pipeline.interactions", "pipeline.loading"),
+    ("pipeline.merged_data",),
     ("pipeline.timeline",),
     ("pipeline.engines",),
+    ("pipeline.graph_pool",),  # graphs lent with the ontology in them: to validation and the rdflib engine
     ("fhir",),
     ("kb.check",),
     ("kb.ontology",),  # export, DL, profile, lint, catalog, case view: over the loader, never under it

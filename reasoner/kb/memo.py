@@ -32,6 +32,7 @@ class MemoGraph(Graph):
         super().__init__(*args, **kwargs)
         self._answers: dict[Any, tuple[Any, ...]] = {}
         self._held: tuple[set[Any], set[Any]] | None = None  # (subjects, objects), worked out on first use
+        self.generation = 0  # counts changes made through this graph: a copy taken at one generation is stale at the next
 
     def triples(self, triple: Any) -> Generator[Any, None, None]:  # type: ignore[override]
         subject, predicate, obj = triple
@@ -52,6 +53,7 @@ class MemoGraph(Graph):
     def _forget(self) -> None:
         self._answers.clear()
         self._held = None
+        self.generation += 1
 
     def add(self, triple: Any) -> Any:
         self._forget()

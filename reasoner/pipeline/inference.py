@@ -124,13 +124,16 @@ def _run_rules(kb: KnowledgeBase, engine: RuleEngine, case_graph: Graph, case: U
     derived.bind("glr", GLR)
     derived.bind("prov", PROV)
     session = engine.open(case_graph)
-    for stage in kb.stages():
-        stage_output: list[Triple] = []
-        for rule in kb.rules_in_stage(stage):
-            raw = session.construct(rule)
-            if raw:
-                stage_output.extend(_annotate(rule, _skolemise(raw, case), case))
-        if stage_output:
-            session.add(stage_output)
-            derived += stage_output  # Graph.__iadd__ → addN: one store call, same triples
+    try:
+        for stage in kb.stages():
+            stage_output: list[Triple] = []
+            for rule in kb.rules_in_stage(stage):
+                raw = session.construct(rule)
+                if raw:
+                    stage_output.extend(_annotate(rule, _skolemise(raw, case), case))
+            if stage_output:
+                session.add(stage_output)
+                derived += stage_output  # Graph.__iadd__ → addN: one store call, same triples
+    finally:
+        session.close()
     return derived

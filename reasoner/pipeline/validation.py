@@ -18,8 +18,9 @@ graph it sees is the case merged with the ontology, so that ``sh:class``
 and ``sh:targetClass`` follow ``rdfs:subClassOf`` (a ``glr:Seroma`` is a
 ``glr:ClinicalFinding``). This is what pySHACL's ``ont_graph`` option
 does; the merge is done here instead so the graph can cache parsed SPARQL
-(see :class:`_PreparedQueryGraph`) and so a second engine can be given the
-very same data graph.
+(see :class:`_PreparedQueryGraph`), so a second engine can be given the
+very same data graph, and so the ontology is not copied for every case
+(merged_data.py lends a graph that already holds it).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ..errors import KnowledgeBaseError
 from ..kb.cache import prepare_query
 from ..paths import SHAPES_DIR
 from ..vocab import GLR, RDF, RDFS, SH, XSD
+from .merged_data import merged_with_ontology
 
 __all__ = [
     "Severity",
@@ -247,25 +249,23 @@ def validate_graph(
 ) -> ValidationReport:
     """Validate a case graph; the caller's graph is never modified.
 
-    ``ontology`` is merged into a private copy of the data so class
-    hierarchy and labels are visible to the shapes; no inference is run and
+    The shapes see ``data`` merged with ``ontology`` (merged_data.py), so
+    class hierarchy and labels are visible to them; no inference is run and
     nothing is fetched. ``source`` (usually the file name) is carried into
     the report.
     """
-    merged = _PreparedQueryGraph()
-    merged += data
-    merged += ontology
     try:
-        _conforms, results_graph, _text = pyshacl.validate(
-            merged,
-            shacl_graph=shapes,
-            inference="none",
-            advanced=False,
-            abort_on_first=False,
-            allow_infos=True,
-            allow_warnings=True,
-            do_owl_imports=False,
-        )
+        with merged_with_ontology(data, ontology, _PreparedQueryGraph) as merged:
+            _conforms, results_graph, _text = pyshacl.validate(
+                merged,
+                shacl_graph=shapes,
+                inference="none",
+                advanced=False,
+                abort_on_first=False,
+                allow_infos=True,
+                allow_warnings=True,
+                do_owl_imports=False,
+            )
     except Exception as exc:  # pySHACL reports broken shapes/SPARQL as various runtime errors
         detail = " ".join(str(exc).split())[:400]
         raise KnowledgeBaseError(f"the case shapes could not be run: {type(exc).__name__}: {detail}") from None

@@ -27,6 +27,9 @@ class EngineSession(Protocol):
     def add(self, triples: Iterable[Triple]) -> None:
         """Make derived triples visible to later stages."""
 
+    def close(self) -> None:
+        """Release what the session holds; called once the case's rules are done (also on failure)."""
+
 
 class RuleEngine(Protocol):
     name: str

@@ -74,6 +74,9 @@ class OxigraphSession:
     def add(self, triples: Iterable[Triple]) -> None:
         self._store.extend(_quads(triples))
 
+    def close(self) -> None:
+        """Nothing to release: the store is the session's own and goes with it."""
+
 
 class OxigraphEngine:
     name = "oxigraph"

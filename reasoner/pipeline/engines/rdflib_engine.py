@@ -11,17 +11,19 @@ from ...errors import RuleExecutionError
 from ...kb.cache import prepare_query
 from ..._runtime.limits import query_time_limit, run_with_time_limit
 from ...kb.knowledge import Rule
+from ..graph_pool import GraphPool
 from .base import Triple
 
 __all__ = ["RdflibEngine", "RdflibSession"]
 
 
 class RdflibSession:
+    """One case on a graph borrowed from the engine's pool (the ontology already in it)."""
+
     def __init__(self, engine: "RdflibEngine", data: Graph) -> None:
         self._engine = engine
-        self._graph = Graph()
-        self._graph += engine.ontology
-        self._graph += data
+        self._graph = engine.pool.borrow()
+        self._added: list[Triple] | None = engine.pool.add(self._graph, data)
 
     def construct(self, rule: Rule) -> list[Triple]:
         query = self._engine.prepared(rule)
@@ -29,14 +31,23 @@ class RdflibSession:
             return run_with_time_limit(
                 lambda: list(self._graph.query(query)), query_time_limit(), what=f"rule '{rule.rule_id}'"
             )
-        except RuleExecutionError:  # the time limit (QueryTimeout)
+        except RuleExecutionError:  # the time limit (QueryTimeout): its thread may still be reading the graph
+            self._added = None  # so the graph is not given back
             raise
         except Exception as exc:  # a failing rule must name itself, never crash the run
             raise RuleExecutionError(f"rule '{rule.rule_id}' failed on rdflib: {exc}", source=str(rule.query_path)) from None
 
     def add(self, triples: Iterable[Triple]) -> None:
-        for t in triples:
-            self._graph.add(t)
+        if self._added is None:
+            self._graph.addN((s, p, o, self._graph) for s, p, o in triples)
+        else:
+            self._added += self._engine.pool.add(self._graph, triples)
+
+    def close(self) -> None:
+        """Give the graph back to the pool, emptied of this case (not if a query may still be reading it)."""
+        if self._added is not None:
+            self._engine.pool.give_back(self._graph, self._added)
+            self._added = None
 
 
 class RdflibEngine:
@@ -44,6 +55,7 @@ class RdflibEngine:
 
     def __init__(self, ontology: Graph) -> None:
         self.ontology = ontology
+        self.pool = GraphPool(ontology)  # graphs already holding the ontology (graph_pool.py)
 
     def prepared(self, rule: Rule) -> Query:
         """The rule's prepared query. Preparing costs ~45 ms a rule; kbcache.prepare_query
