@@ -139,10 +139,22 @@ def recommend(
     """
     kb = kb or default_knowledge_base()
     rule_engine = _engine(kb, engine) if isinstance(engine, str) else engine
-    engine = rule_engine.name
     prepared = prepare_case(
         case, kb=kb, as_of=as_of, max_bytes=max_bytes, today=today, source=source, validator=validator
     )
+    return reason_prepared(prepared, kb=kb, engine=rule_engine)
+
+
+def reason_prepared(
+    prepared: PreparedCase, *, kb: KnowledgeBase, engine: str | RuleEngine = "rdflib"
+) -> RecommendationResult:
+    """What :func:`recommend` does once the case is prepared: rules (if it conforms), then explanation.
+
+    Why separate: a prepared case does not depend on the engine, so a caller
+    comparing engines (the rule-fixture tests) prepares once and reasons twice.
+    """
+    rule_engine = _engine(kb, engine) if isinstance(engine, str) else engine
+    engine = rule_engine.name
     case_iri = prepared.case_iri
     if not prepared.report.conforms:
         return RecommendationResult(
