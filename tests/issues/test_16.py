@@ -367,3 +367,48 @@ def test_the_stage_is_data_any_positive_integer(kb_copy: Path, stage: str, accep
         kb = load_knowledge_base(modules=sorted(p.parent for p in (kb_copy / "queries").glob("*/module.ttl")),
                                  ontology_dir=kb_copy / "ontology", shapes_dir=kb_copy / "shapes")
         assert kb.stages() == [1, 2, 3, 4, 5]
+
+
+# --------------------------------------------------------------------------
+# CDS Hooks end to end: a draft gabapentin order for a patient on a recent opioid no result speaks about
+
+
+@pytest.mark.parametrize(("status", "conditional"), [("active", False), ("unknown", True)])
+def test_order_select_with_a_draft_gabapentin_and_a_recent_opioid_warns(kb, status: str, conditional: bool) -> None:
+    import asyncio
+    import datetime as dt
+
+    import httpx
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from _hooks_helpers import LOCAL, seed_prefetch
+    from reasoner.hooks import create_app
+
+    prefetch = seed_prefetch()
+    subject = {"reference": "Patient/seed-patient"}
+    prefetch["conditions"]["entry"].append({"resource": {
+        "resourceType": "Condition", "id": "radicular", "subject": subject, "recordedDate": "2026-11-20",
+        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+        "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
+        "code": {"coding": [{"system": LOCAL, "code": "radicular-leg-pain", "display": "Radicular leg pain"}]}}})
+    prefetch["medications"]["entry"].append({"resource": {
+        "resourceType": "MedicationStatement", "id": "oxycodone", "status": status, "subject": subject, "effectiveDateTime": "2026-11-10",
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1049623",
+                                                  "display": "Oxycodone Hydrochloride 5mg oral tablet (Roxicodone"}]}}})
+    draft = {"resourceType": "MedicationRequest", "id": "gabapentin-1", "status": "draft", "intent": "order", "subject": subject,
+             "medicationCodeableConcept": {"coding": [{"system": LOCAL, "code": "drug-gabapentin", "display": "Gabapentin"}]}}
+    body = {"hookInstance": "4f2b5c2e-7a1d-4c1e-9a55-0b5e2a7b9f10", "hook": "order-select", "prefetch": prefetch,
+            "context": {"userId": "Practitioner/example", "patientId": "seed-patient", "selections": ["MedicationRequest/gabapentin-1"],
+                        "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": draft}]}}}
+    app = create_app(kb, today=lambda: dt.date(2026, 11, 24))
+
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8787") as client:
+            return await client.post("/cds-services/glr-imaging-order-select", json=body)
+
+    response = asyncio.run(go())
+    assert response.status_code == 200, response.text
+    warnings = [c for c in response.json()["cards"] if c["indicator"] == "warning" and "compounding harm" in c["summary"]]
+    assert len(warnings) == 1, response.json()["cards"]
+    assert warnings[0]["summary"].startswith(f"Gabapentin: compounding harm{' (conditional)' if conditional else ''} with ")
+    assert "MedicationStatement/oxycodone" in warnings[0]["detail"]  # the premise names the record it came from
