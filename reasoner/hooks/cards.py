@@ -179,6 +179,11 @@ def set_aside_card(
     }
 
 
+def _where(side: Any) -> str:
+    """A result side's module; a case-fact side (issue 16) is named as the record it is."""
+    return side.module or "in the record"
+
+
 def order_cards(
     result: RecommendationResult,
     *,
@@ -224,10 +229,8 @@ def order_cards(
         if not set(x.between) & set(catalogue_ids):
             continue
         cid = card_uuid(service, result.case, order_ref, x.id, version)
-        # a case-fact side (issue 16: e.g. a current opioid no result speaks about) is named as the record it is
-        where = lambda s: s.module or "in the record"  # noqa: E731
-        others = "; ".join(f"{s.label} ({where(s)})" for s in x.sides if s.case_fact is not None or s.id not in catalogue_ids) or "another item of this plan"
-        reasons = [f"{s.label} ({where(s)}): {s.text}" for s in x.sides]
+        others = "; ".join(f"{s.label} ({_where(s)})" for s in x.sides if s.case_fact is not None or s.id not in catalogue_ids) or "another item of this plan"
+        reasons = [f"{s.label} ({_where(s)}): {s.text}" for s in x.sides]
         text = x.text
         if x.conditional:
             text = ("**Conditional**: only if " + "; ".join(f"{f.label} is still taken (not recorded)" for f in x.case_facts) + ".\n\n" + text)

@@ -382,6 +382,7 @@ def test_order_select_with_a_draft_gabapentin_and_a_recent_opioid_warns(kb, stat
 
     sys.path.insert(0, str(ROOT / "tests"))
     from _hooks_helpers import LOCAL, seed_prefetch
+
     from reasoner.hooks import create_app
 
     prefetch = seed_prefetch()
@@ -412,3 +413,13 @@ def test_order_select_with_a_draft_gabapentin_and_a_recent_opioid_warns(kb, stat
     assert len(warnings) == 1, response.json()["cards"]
     assert warnings[0]["summary"].startswith(f"Gabapentin: compounding harm{' (conditional)' if conditional else ''} with ")
     assert "MedicationStatement/oxycodone" in warnings[0]["detail"]  # the premise names the record it came from
+
+
+def test_gate_refuses_a_drug_class_no_pack_declares(kb_copy: Path) -> None:
+    """A misspelt class in glr:administersDrugClass would silently match no medication: the gate says so."""
+    from reasoner.kb.check import run_check
+
+    data = kb_copy / "queries" / "postfusion" / "care-actions.ttl"
+    data.write_text(data.read_text(encoding="utf-8").replace("glr:administersDrugClass glr:Opioid", "glr:administersDrugClass glr:Opiod"), encoding="utf-8")
+    result = run_check("knowledge-base shapes (SHACL)", kb_copy)
+    assert any("must name a declared drug class" in p.message for p in result.errors), [p.message for p in result.problems]

@@ -126,7 +126,7 @@ def _interactions(kind: str, item_id: str, result: RecommendationResult) -> list
             lines.append(f"⚠ Interaction ({x.label.lower()}) with **{other.label}**: shown there, with both reasons")
             continue
         through = "; ".join([*x.through_actions, *x.through_effects])
-        with_what = f"**{other.label}**" + (" (in the patient's record)" if other.case_fact is not None else "")
+        with_what = (" and ".join(f"**{f.label}**" for f in x.case_facts) + " (in the patient's record)") if x.case_facts else f"**{other.label}**"
         lines.append(f"⚠ Interaction — {x.label} with {with_what}" + (f" (through: {through})" if through else "") + f": {_sentence(x.text)}")
         if x.conditional:  # a case fact of unknown status: shown, never dropped, and said to be conditional
             lines.append("Conditional: only if " + "; ".join(f"{f.label} is still taken (not recorded)" for f in x.case_facts) + ".")
