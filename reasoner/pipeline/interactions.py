@@ -139,7 +139,7 @@ def build_interactions(
         kind = derived.value(node, GLR.ofKind)
         between = [sides[n] for n in sorted(derived.objects(node, GLR.between), key=str) if n in sides]
         facts = sorted(set(derived.objects(node, GLR.withCaseFact)), key=str)
-        if kind is None or len(between) + min(len(facts), 1) != 2 or (facts and len(between) != 1):
+        if kind is None or len(between) != (1 if facts else 2):  # two results, or one result and its case facts
             continue  # a side the explanation does not list (never for the bundled rules): nothing to show
         between.sort(key=lambda pair: pair[1].id)
         rules = rules_of(node)
