@@ -21,7 +21,8 @@ from reasoner.vocab import GLR, OWL, RDF, RDFS, SH
 
 # Value-set properties of the knowledge base, not of case graphs: not checked in cases.
 KNOWLEDGE_BASE_PROPERTIES = {GLR.priority, GLR.defaultPriority, GLR.defersPriority, GLR.conditionState, GLR.certainty,
-                             GLR.strength, GLR.relationKind}  # issue 16: stated by modules (care-actions.ttl), never by cases
+                             GLR.strength, GLR.relationKind,
+                             GLR.administersDrugClass}  # issue 16: stated by modules (care-actions.ttl), never by cases
 
 # The only SHACL-SPARQL constraints allowed: what SHACL Core cannot say.
 SPARQL_SHAPES = {"NoFutureDateShape", "ImagingNotBeforeSurgeryShape", "NoContradictoryFindingShape"}

@@ -179,6 +179,11 @@ def set_aside_card(
     }
 
 
+def _where(side: Any) -> str:
+    """A result side's module; a case-fact side (issue 16) is named as the record it is."""
+    return side.module or "in the record"
+
+
 def order_cards(
     result: RecommendationResult,
     *,
@@ -224,13 +229,16 @@ def order_cards(
         if not set(x.between) & set(catalogue_ids):
             continue
         cid = card_uuid(service, result.case, order_ref, x.id, version)
-        others = "; ".join(f"{s.label} ({s.module})" for s in x.sides if s.id not in catalogue_ids) or "another item of this plan"
-        reasons = [f"{s.label} ({s.module}): {s.text}" for s in x.sides]
+        others = "; ".join(f"{s.label} ({_where(s)})" for s in x.sides if s.case_fact is not None or s.id not in catalogue_ids) or "another item of this plan"
+        reasons = [f"{s.label} ({_where(s)}): {s.text}" for s in x.sides]
+        text = x.text
+        if x.conditional:
+            text = ("**Conditional**: only if " + "; ".join(f"{f.label} is still taken (not recorded)" for f in x.case_facts) + ".\n\n" + text)
         cards.append((x.id, {
             "uuid": cid,
-            "summary": _summary(f"{order_label}: {x.label.lower()} with {others}"),
+            "summary": _summary(f"{order_label}: {x.label.lower()}{' (conditional)' if x.conditional else ''} with {others}"),
             "indicator": "warning",
-            "detail": _detail(x.text, x.premises, x.evidence, reasons=reasons, missing=missing, reasons_heading="Both sides"),
+            "detail": _detail(text, x.premises, x.evidence, reasons=reasons, missing=missing, reasons_heading="Both sides"),
             "source": _source(version, module_label),
             "links": _links(base_url, cid),
             "overrideReasons": [dict(r) for r in OVERRIDE_REASONS],

@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from ..errors import GlrError
 from ..kb.knowledge import KnowledgeBase
-from ..vocab import RDF
+from ..vocab import GLR, RDF
 from .auth import AuthConfig, AuthError, verify_bearer
 from .cards import missing_data_card, order_cards, plan_cards, set_aside_card
 from .feedback import FeedbackLog
@@ -84,6 +84,19 @@ class _Orders:
             self.by_code[(system, code)] = (ids, display)
             for cid in ids:
                 self.by_entry.setdefault(cid, []).append({"system": system, "code": code, "display": display})
+        # Drug codes → the catalogue entries about the care action that gives the code's drug class
+        # (fm:CodeMapping → glr:DrugClass ← glr:administersDrugClass ← glr:aboutCareAction), so that a
+        # draft medication order meets the interactions its action takes part in (issue 16).
+        self.by_drug_code: dict[tuple[str, str], tuple[list[str], str]] = {}
+        for m in k.subjects(RDF.type, URIRef(FM + "CodeMapping")):
+            drug_class = k.value(m, URIRef(FM + "targetValue"))
+            if drug_class is None:
+                continue
+            actions = set(kb.knowledge.subjects(GLR.administersDrugClass, drug_class)) | set(kb.ontology.subjects(GLR.administersDrugClass, drug_class))
+            entries = sorted({kb.catalogue_id(e) for a in actions for e in k.subjects(GLR.aboutCareAction, a)})
+            if entries:
+                system, code = str(k.value(m, URIRef(FM + "system"))), str(k.value(m, URIRef(FM + "code")))
+                self.by_drug_code[(system, code)] = (entries, str(k.value(m, URIRef(FM + "display")) or code))
 
     def suggestions(self, patient_id: str, card_seed: str) -> dict[str, list[dict[str, Any]]]:
         from .cards import card_uuid
@@ -207,13 +220,16 @@ def create_app(
             selections = body["context"].get("selections")
             for entry in drafts.get("entry", []) if isinstance(drafts, dict) else []:
                 res = entry.get("resource") if isinstance(entry, dict) else None
-                if not isinstance(res, dict) or res.get("resourceType") != "ServiceRequest":
+                if not isinstance(res, dict) or res.get("resourceType") not in ("ServiceRequest", "MedicationRequest"):
                     continue
-                ref = f"ServiceRequest/{res.get('id')}"
+                ref = f"{res['resourceType']}/{res.get('id')}"
                 if service.hook == "order-select" and isinstance(selections, list) and ref not in selections:
                     continue
-                for coding in (res.get("code") or {}).get("coding", []):
-                    ids, display = orders.by_code.get((str(coding.get("system")), str(coding.get("code"))), ([], ""))
+                medication = res["resourceType"] == "MedicationRequest"
+                codes = orders.by_drug_code if medication else orders.by_code
+                concept = res.get("medicationCodeableConcept" if medication else "code")
+                for coding in (concept if isinstance(concept, dict) else {}).get("coding", []):
+                    ids, display = codes.get((str(coding.get("system")), str(coding.get("code"))), ([], ""))
                     cards += order_cards(result, service=service.id, module_label=label, base_url=base_url, order_ref=ref,
                                          order_label=display or ref, catalogue_ids=ids, missing=assembled.missing)
         if assembled.missing:

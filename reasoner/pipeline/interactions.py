@@ -1,4 +1,4 @@
-"""Interactions between two results of one case: typed records for the JSON, Markdown, FHIR and CDS Hooks outputs.
+"""Interactions between two results of one case (or a result and a case fact): typed records for the JSON, Markdown, FHIR and CDS Hooks outputs.
 
 Why a module of its own: the interaction rules (queries/interactions/, stage 4)
 only say which two results interact, through which care actions and effects,
@@ -37,21 +37,34 @@ class _Side(Protocol):
 
 @dataclass(frozen=True)
 class InteractionSide:
-    """One of the two results an interaction is between, with its module's reason in the clinician's words."""
+    """One side of an interaction: a result, with its module's reason in the clinician's words, or a case fact.
+
+    A case fact (issue 16) is a node of the case, e.g. a current medication no result speaks
+    about: ``case_fact`` is its IRI, ``id`` and ``module`` are empty, ``result`` is
+    ``"case-fact"`` and ``status`` says whether the case states it current or leaves it unknown.
+    """
 
     id: str
     label: str
     module: str
-    result: str  # recommendation | not-recommended | caution | …: the list the side appears in
+    result: str  # recommendation | not-recommended | caution | …: the list the side appears in; "case-fact" for a case fact
     text: str
+    case_fact: str | None = None
+    status: str = ""  # for a case fact: "current" (stated ongoing) or "unknown" (status not stated)
 
     def to_json(self) -> dict[str, Any]:
+        if self.case_fact is not None:
+            return {"case_fact": self.case_fact, "label": self.label, "text": self.text, "status": self.status}
         return {"id": self.id, "label": self.label, "module": self.module, "result": self.result, "text": self.text}
 
 
 @dataclass(frozen=True)
 class Interaction:
-    """Two results that interact; ``between`` holds their catalogue ids, sorted."""
+    """Two results, or a result and a case fact, that interact; ``between`` holds the result ids, sorted.
+
+    ``conditional``: every case-fact side has an unknown status, so the interaction holds
+    only if that therapy is still under way (shown, never dropped).
+    """
 
     id: str
     kind: str
@@ -64,6 +77,12 @@ class Interaction:
     premises: tuple[Premise, ...]
     evidence: tuple[Evidence, ...]
     rule: str
+    conditional: bool = False
+
+    @property
+    def case_facts(self) -> tuple[InteractionSide, ...]:
+        """The sides that are case facts (none when both sides are results)."""
+        return tuple(s for s in self.sides if s.case_fact is not None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +90,7 @@ class Interaction:
             "kind": self.kind,
             "label": self.label,
             "between": list(self.between),
+            "conditional": self.conditional,
             "text": self.text,
             "sides": [s.to_json() for s in self.sides],
             "through_actions": list(self.through_actions),
@@ -89,6 +109,15 @@ def _side_text(item: Any) -> str:
     return "; ".join(f"{r.text}: {r.state}" for r in reasons) or item.label
 
 
+def _fact_side(node: Node, premises: tuple[Premise, ...], label: Any, unknown: bool) -> InteractionSide:
+    """A case-fact side: the node's label, its premises as text and, when unknown, what the interaction rests on."""
+    text = "; ".join(p.text for p in premises if p.subject == str(node)) or label(node)
+    if unknown:
+        text += "; whether it is still taken is not recorded: this holds only if it is"
+    return InteractionSide(id="", label=label(node), module="", result="case-fact", text=text,
+                           case_fact=str(node), status="unknown" if unknown else "current")
+
+
 def build_interactions(
     kb: KnowledgeBase,
     derived: Graph,
@@ -97,17 +126,20 @@ def build_interactions(
     evidence: Any,
     label: Any,
     rules_of: Any,
+    premises: Any,
 ) -> tuple[Interaction, ...]:
-    """Every glr:Interaction of ``derived``, explained from its two sides (``sides``: result node → (list name, item)).
+    """Every glr:Interaction of ``derived``, explained from its sides (``sides``: result node → (list name, item)).
 
-    ``evidence(iri, role)``, ``label(node)`` and ``rules_of(node)`` are the explainer's, so that
-    evidence is worded and its sources disclosed exactly as for every other result.
+    A side is a result, or a case fact (glr:withCaseFact) paired with one result. ``evidence(iri, role)``,
+    ``label(node)``, ``rules_of(node)`` and ``premises(node)`` are the explainer's, so that evidence
+    is worded, sources disclosed and case facts named exactly as for every other result.
     """
     found = []
     for node in sorted(set(derived.subjects(RDF.type, GLR.Interaction)), key=str):
         kind = derived.value(node, GLR.ofKind)
         between = [sides[n] for n in sorted(derived.objects(node, GLR.between), key=str) if n in sides]
-        if kind is None or len(between) != 2:
+        facts = sorted(set(derived.objects(node, GLR.withCaseFact)), key=str)
+        if kind is None or len(between) != (1 if facts else 2):  # two results, or one result and its case facts
             continue  # a side the explanation does not list (never for the bundled rules): nothing to show
         between.sort(key=lambda pair: pair[1].id)
         rules = rules_of(node)
@@ -115,6 +147,11 @@ def build_interactions(
         for _, item in between:
             for p in item.premises:
                 unique_premises.setdefault((p.subject, p.property, p.value), p)
+        own = sorted({(p.subject, p.property, p.value): p for p in premises(node)}.values(), key=lambda p: (p.subject, p.property, p.value))
+        for p in own:  # the case facts the interaction itself rests on
+            unique_premises.setdefault((p.subject, p.property, p.value), p)
+        unknown = set(derived.objects(node, GLR.conditionalOnCaseFact))
+        fact_sides = tuple(_fact_side(f, tuple(own), label, f in unknown) for f in facts)
         shown: dict[str, Evidence] = {}
         for iri in sorted(derived.objects(node, GLR.hasEvidence), key=str):  # the sourced effects and their relation
             e = evidence(iri, "supports")
@@ -137,12 +174,14 @@ def build_interactions(
                 sides=tuple(
                     InteractionSide(id=item.id, label=item.label, module=item.module, result=name, text=_side_text(item))
                     for name, item in between
-                ),
+                )
+                + fact_sides,
                 through_actions=tuple(sorted({label(a) for a in derived.objects(node, GLR.throughAction)})),
                 through_effects=tuple(sorted({label(e) for e in derived.objects(node, GLR.throughEffect)})),
                 premises=tuple(sorted(unique_premises.values(), key=lambda p: (p.subject, p.property, p.value))),
                 evidence=tuple(shown.values()),
                 rule=rules[0].rule_id if rules else "",
+                conditional=bool(fact_sides) and all(f.status == "unknown" for f in fact_sides),
             )
         )
     order = {kb.catalogue_id(k): i for i, k in enumerate(sorted(kb.knowledge.subjects(RDF.type, GLR.InteractionKind), key=lambda k: _order(kb, k)))}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
@@ -35,6 +35,9 @@ GLR = Namespace("https://w3id.org/glr/ontology#")
 OC = Namespace("https://w3id.org/glr/kb/opioids-cdc2022#")
 CASES = ROOT / "tests" / "rules" / "cases"
 REPEATED = CASES / "repeated-action" / "fires-post-fusion-oxycodone-90-mme-without-relief.ttl"
+GAP = CASES / "compounding-harm-current-therapy" / "fires-gabapentinoid-with-opioid-under-50-mme.ttl"
+UNKNOWN = CASES / "compounding-harm-current-therapy" / "fires-conditional-opioid-status-unknown.ttl"
+PROV = Namespace("http://www.w3.org/ns/prov#")
 COMPOUNDING = CASES / "compounding-harm" / "fires-relaxant-with-opioid-and-benzodiazepine-demo-source.ttl"
 DEMO = ROOT / "tests" / "data" / "interaction-demo-module"
 LISTS = {"recommendation": "recommendations", "not-recommended": "not_recommended", "caution": "cautions"}
@@ -128,10 +131,74 @@ def test_a_draft_order_taking_part_in_an_interaction_gets_a_warning_card() -> No
     assert not any(rid.startswith("compounding-harm") for rid, _ in unrelated)
 
 
+# --------------------------------------------------------------------------
+# the safety gap: a current therapy no result speaks about is a case-fact side
+
+
+def test_a_case_fact_side_names_the_node_and_between_keeps_result_ids_only(kb) -> None:
+    result = _run(GAP, kb)
+    x = next(i for i in result.to_json()["interactions"] if i["id"] == "compounding-harm--neuropathic-agent-trial--current-opioid")
+    assert x["between"] == ["neuropathic-agent-trial"] and x["conditional"] is False
+    fact = next(s for s in x["sides"] if "case_fact" in s)
+    assert fact["case_fact"].endswith("/oxycodone") and fact["status"] == "current" and "module" not in fact and "result" not in fact
+    assert {"label", "text"} <= set(fact) and "drug class = opioid" in fact["text"]
+    assert any(p["subject"] == fact["case_fact"] for p in x["premises"])  # premises hold the fact
+    markdown = render_markdown(result)
+    assert "⚠ Interaction — Compounding harm with **Oxycodone (medication list)** (in the patient's record)" in markdown
+    assert "Case fact (Oxycodone (medication list), current)" in markdown
+
+
+def test_an_unknown_status_is_shown_conditional_in_markdown_and_on_the_card(kb) -> None:
+    result = _run(UNKNOWN, kb)
+    x = next(i for i in result.interactions if i.id == "compounding-harm--neuropathic-agent-trial--current-opioid")
+    assert x.conditional and x.case_facts[0].status == "unknown"
+    assert "Conditional: only if Oxycodone (medication list) is still taken (not recorded)." in render_markdown(result)
+    cards = order_cards(result, service="svc", module_label="glr", base_url="http://127.0.0.1", order_ref="MedicationRequest/1",
+                        order_label="Gabapentin", catalogue_ids=["neuropathic-agent-trial"], missing=())
+    card = next(c for rid, c in cards if rid == x.id)
+    assert card["summary"].startswith("Gabapentin: compounding harm (conditional) with Oxycodone (medication list) (in the record)")
+    assert card["detail"].startswith("**Conditional**: only if Oxycodone (medication list) is still taken")
+
+
+def test_fhir_detected_issue_implicates_the_recommendation_and_the_resource_the_fact_came_from(kb) -> None:
+    graph, _, as_of = split_fixture(GAP)
+    fact = next(s for s in graph.subjects(GLR.drugClass, GLR.Opioid))
+    graph.add((fact, PROV.wasDerivedFrom, URIRef("https://ehr.example.org/fhir/MedicationStatement/oxy-1")))
+    result = recommend(graph, kb=kb, engine="oxigraph", as_of=as_of)
+    bundle = plan_bundle(result)
+    Bundle.model_validate(bundle)
+    issue = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "DetectedIssue")
+    assert issue["severity"] == "high" and issue["code"]["coding"][0]["code"] == "compounding-harm"
+    assert {"identifier": {"system": "https://w3id.org/glr/catalogue-id", "value": "neuropathic-agent-trial"},
+            "display": "Trial of a neuropathic pain agent (gabapentin or pregabalin) (postfusion)"} in issue["implicated"]
+    assert {"reference": "https://ehr.example.org/fhir/MedicationStatement/oxy-1", "display": "Oxycodone (medication list)"} in issue["implicated"]
+
+
+def test_a_draft_gabapentinoid_order_with_a_current_opioid_gets_a_warning_card(kb) -> None:
+    """The order services map a draft medication's code to catalogue entries through data (drug class → care action)."""
+    from reasoner.hooks.service import _Orders
+
+    ids, display = _Orders(kb).by_drug_code[("https://w3id.org/glr/fhir/CodeSystem/postfusion-local", "drug-gabapentin")]
+    assert "neuropathic-agent-trial" in ids and display == "Gabapentin"
+    cards = order_cards(_run(GAP, kb), service="svc", module_label="glr", base_url="http://127.0.0.1", order_ref="MedicationRequest/1",
+                        order_label=display, catalogue_ids=ids, missing=())
+    card = dict(cards)["compounding-harm--neuropathic-agent-trial--current-opioid"]
+    assert card["indicator"] == "warning" and "Oxycodone (medication list) (in the record)" in card["summary"]
+    assert "Recommendation 11" in card["detail"] and card["overrideReasons"]
+
+
+def test_the_unused_neuropathic_agent_action_is_deprecated_not_deleted(kb) -> None:
+    from rdflib.namespace import OWL
+
+    assert kb.ontology.value(GLR.AdministerNeuropathicAgent, OWL.deprecated).toPython() is True
+    assert kb.ontology.value(GLR.AdministerNeuropathicAgent, URIRef("http://purl.org/dc/terms/isReplacedBy")) == GLR.AdministerGabapentinoid
+    assert not any(kb.knowledge.subjects(None, GLR.AdministerNeuropathicAgent))
+
+
 def test_interaction_rules_run_in_a_stage_after_every_module_rule(kb) -> None:
     stages = {r.rule_id: r.stage for r in kb.rules}
     interaction_rules = {r.rule_id for r in kb.rules if r.module is not None and str(r.module).endswith("interactions#module")}
-    assert interaction_rules == {"contradiction", "repeated-action", "alternative-actions", "compounding-harm"}
+    assert interaction_rules == {"contradiction", "repeated-action", "alternative-actions", "compounding-harm", "compounding-harm-current-therapy"}
     assert min(stages[r] for r in interaction_rules) > max(s for r, s in stages.items() if r not in interaction_rules)
 
 
@@ -150,7 +217,9 @@ def test_no_existing_rule_can_read_the_catalogue_beyond_the_readable_properties(
 # property: over many combined cases, interactions are between two distinct results, both in the result
 
 
-def _case(spasm: bool, anticoagulant: bool, opioid_mg: int, benzodiazepine: bool, no_relief: bool, fusion: bool) -> Graph:
+def _case(spasm: bool, anticoagulant: bool, opioid_mg: int, benzodiazepine: bool, no_relief: bool, fusion: bool,
+          new_opioid: bool | None | str = "none") -> Graph:
+    """``new_opioid``: a two-week opioid on the medication list, ongoing True/False/None (unknown), or "none" (absent)."""
     base = "https://w3id.org/glr/test/issue-16/"
     g = Graph()
     case, patient = URIRef(base + "case"), URIRef(base + "patient")
@@ -194,6 +263,15 @@ def _case(spasm: bool, anticoagulant: bool, opioid_mg: int, benzodiazepine: bool
         g.add((u, GLR.date, Literal("2026-08-15", datatype=XSD.date)))
         g.add((u, GLR.meaningfulRelief, Literal(False)))
         g.add((u, GLR.ongoing, Literal(True)))
+    if new_opioid != "none":
+        r, t = node("radicular"), node("tramadol-use")
+        g.add((patient, GLR.hasFinding, r))
+        for s, p, o in ((r, RDF.type, GLR.RadicularSymptom), (r, RDFS.label, Literal("Radiating leg pain")), (r, GLR.status, GLR.Present),
+                        (patient, GLR.hasMedication, t), (t, RDF.type, GLR.MedicationUse), (t, RDFS.label, Literal("Tramadol")),
+                        (t, GLR.drugClass, GLR.Opioid), (t, GLR.date, Literal("2026-11-10", datatype=XSD.date))):
+            g.add((s, p, o))
+        if isinstance(new_opioid, bool):
+            g.add((t, GLR.ongoing, Literal(new_opioid)))
     if opioid_mg:
         o, d = node("oxycodone-order"), node("oxycodone-dose")
         g.add((patient, OC.hasMedicationOrder, o))
@@ -214,20 +292,35 @@ def _case(spasm: bool, anticoagulant: bool, opioid_mg: int, benzodiazepine: bool
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(spasm=st.booleans(), anticoagulant=st.booleans(), opioid_mg=st.sampled_from([0, 10, 30]), benzodiazepine=st.booleans(),
-       no_relief=st.booleans(), fusion=st.booleans(), engine=st.sampled_from(["rdflib", "oxigraph"]))
+       no_relief=st.booleans(), fusion=st.booleans(), new_opioid=st.sampled_from(["none", True, False, None]),
+       engine=st.sampled_from(["rdflib", "oxigraph"]))
+@example(spasm=True, anticoagulant=False, opioid_mg=0, benzodiazepine=False, no_relief=False, fusion=True, new_opioid=None, engine="oxigraph")
 def test_every_interaction_is_between_two_distinct_results_present_in_the_same_result(
-    spasm: bool, anticoagulant: bool, opioid_mg: int, benzodiazepine: bool, no_relief: bool, fusion: bool, engine: str
+    spasm: bool, anticoagulant: bool, opioid_mg: int, benzodiazepine: bool, no_relief: bool, fusion: bool,
+    new_opioid: bool | None | str, engine: str
 ) -> None:
-    result = recommend(_case(spasm, anticoagulant, opioid_mg, benzodiazepine, no_relief, fusion), kb=_demo_kb(), engine=engine)
+    graph = _case(spasm, anticoagulant, opioid_mg, benzodiazepine, no_relief, fusion, new_opioid)
+    result = recommend(graph, kb=_demo_kb(), engine=engine)
     assert result.validation.conforms, result.validation.to_text()
     data = result.to_json()
     ids = [x["id"] for x in data["interactions"]]
     assert len(ids) == len(set(ids))
+    case_nodes = {str(n) for n in graph.subjects()}
     for x in data["interactions"]:
-        assert len(x["between"]) == 2 and x["between"][0] < x["between"][1], x  # never with itself; sorted pair
+        facts = [side["case_fact"] for side in x["sides"] if "case_fact" in side]
+        if facts:  # a result and a case fact: one result id, the fact a node of the case, conditional iff its status is unknown
+            assert len(x["between"]) == 1 and set(facts) <= case_nodes, x
+            assert x["conditional"] is all(side["status"] == "unknown" for side in x["sides"] if "case_fact" in side)
+        else:
+            assert len(x["between"]) == 2 and x["between"][0] < x["between"][1], x  # never with itself; sorted pair
+            assert x["conditional"] is False
         for side in x["sides"]:
-            assert side["id"] in {i["id"] for i in data[LISTS[side["result"]]]}, (x["id"], side)
+            if "case_fact" not in side:
+                assert side["id"] in {i["id"] for i in data[LISTS[side["result"]]]}, (x["id"], side)
         assert x["premises"] and x["evidence"]
+    opioid_facts = {side["case_fact"] for x in data["interactions"] for side in x["sides"] if side.get("case_fact", "").endswith("/tramadol-use")}
+    if new_opioid is False or new_opioid == "none":
+        assert not opioid_facts  # stopped or absent: never a side
 
 
 @pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
@@ -274,3 +367,59 @@ def test_the_stage_is_data_any_positive_integer(kb_copy: Path, stage: str, accep
         kb = load_knowledge_base(modules=sorted(p.parent for p in (kb_copy / "queries").glob("*/module.ttl")),
                                  ontology_dir=kb_copy / "ontology", shapes_dir=kb_copy / "shapes")
         assert kb.stages() == [1, 2, 3, 4, 5]
+
+
+# --------------------------------------------------------------------------
+# CDS Hooks end to end: a draft gabapentin order for a patient on a recent opioid no result speaks about
+
+
+@pytest.mark.parametrize(("status", "conditional"), [("active", False), ("unknown", True)])
+def test_order_select_with_a_draft_gabapentin_and_a_recent_opioid_warns(kb, status: str, conditional: bool) -> None:
+    import asyncio
+    import datetime as dt
+
+    import httpx
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from _hooks_helpers import LOCAL, seed_prefetch
+
+    from reasoner.hooks import create_app
+
+    prefetch = seed_prefetch()
+    subject = {"reference": "Patient/seed-patient"}
+    prefetch["conditions"]["entry"].append({"resource": {
+        "resourceType": "Condition", "id": "radicular", "subject": subject, "recordedDate": "2026-11-20",
+        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+        "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
+        "code": {"coding": [{"system": LOCAL, "code": "radicular-leg-pain", "display": "Radicular leg pain"}]}}})
+    prefetch["medications"]["entry"].append({"resource": {
+        "resourceType": "MedicationStatement", "id": "oxycodone", "status": status, "subject": subject, "effectiveDateTime": "2026-11-10",
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1049623",
+                                                  "display": "Oxycodone Hydrochloride 5mg oral tablet (Roxicodone"}]}}})
+    draft = {"resourceType": "MedicationRequest", "id": "gabapentin-1", "status": "draft", "intent": "order", "subject": subject,
+             "medicationCodeableConcept": {"coding": [{"system": LOCAL, "code": "drug-gabapentin", "display": "Gabapentin"}]}}
+    body = {"hookInstance": "4f2b5c2e-7a1d-4c1e-9a55-0b5e2a7b9f10", "hook": "order-select", "prefetch": prefetch,
+            "context": {"userId": "Practitioner/example", "patientId": "seed-patient", "selections": ["MedicationRequest/gabapentin-1"],
+                        "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": draft}]}}}
+    app = create_app(kb, today=lambda: dt.date(2026, 11, 24))
+
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8787") as client:
+            return await client.post("/cds-services/glr-imaging-order-select", json=body)
+
+    response = asyncio.run(go())
+    assert response.status_code == 200, response.text
+    warnings = [c for c in response.json()["cards"] if c["indicator"] == "warning" and "compounding harm" in c["summary"]]
+    assert len(warnings) == 1, response.json()["cards"]
+    assert warnings[0]["summary"].startswith(f"Gabapentin: compounding harm{' (conditional)' if conditional else ''} with ")
+    assert "MedicationStatement/oxycodone" in warnings[0]["detail"]  # the premise names the record it came from
+
+
+def test_gate_refuses_a_drug_class_no_pack_declares(kb_copy: Path) -> None:
+    """A misspelt class in glr:administersDrugClass would silently match no medication: the gate says so."""
+    from reasoner.kb.check import run_check
+
+    data = kb_copy / "queries" / "postfusion" / "care-actions.ttl"
+    data.write_text(data.read_text(encoding="utf-8").replace("glr:administersDrugClass glr:Opioid", "glr:administersDrugClass glr:Opiod"), encoding="utf-8")
+    result = run_check("knowledge-base shapes (SHACL)", kb_copy)
+    assert any("must name a declared drug class" in p.message for p in result.errors), [p.message for p in result.problems]

@@ -45,6 +45,8 @@ class Expectation:
     reasons: tuple[str, ...]
     affects: tuple[str, ...]
     conditional_on: tuple[str, ...] = ()
+    case_facts: tuple[str, ...] = ()  # interaction: case nodes that must be case-fact sides (glrt:caseFact)
+    conditional: bool | None = None  # interaction: its "conditional" flag (glrt:conditional)
 
 
 def _closure(graph: Graph, node: Node, seen: set[Node]) -> None:
@@ -85,6 +87,8 @@ def split_fixture(path: Path) -> tuple[Graph, list[Expectation], str | None]:
                 reasons=tuple(sorted(str(r) for r in full.objects(node, GLRT.reason))),
                 affects=tuple(sorted(str(a) for a in full.objects(node, GLRT.affects))),
                 conditional_on=tuple(sorted(str(c) for c in full.objects(node, GLRT.conditionalOn))),
+                case_facts=tuple(sorted(str(c) for c in full.objects(node, GLRT.caseFact))),
+                conditional=conditional.toPython() if isinstance(conditional := full.value(node, GLRT.conditional), Literal) else None,
             )
         )
     as_of = next((str(o) for o in full.objects(None, GLRT.runAsOf)), None)
@@ -139,6 +143,11 @@ def check(result: RecommendationResult, exp: Expectation, where: str) -> None:
     conditional = set(item.get("conditional_on", []))
     for c in exp.conditional_on:
         assert c in conditional, f"{where}: conditional on {c} not among {sorted(conditional)}"
+    facts = {s["case_fact"] for s in item.get("sides", []) if "case_fact" in s}
+    for f in exp.case_facts:
+        assert f in facts, f"{where}: case fact {f} not among the sides' {sorted(facts)}"
+    if exp.conditional is not None:
+        assert item["conditional"] is exp.conditional, f"{where}: conditional {item['conditional']} != {exp.conditional}"
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.stem}")

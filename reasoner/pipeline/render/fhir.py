@@ -7,20 +7,24 @@ not-indicated results and cautions become notes, and a Provenance names
 the rules, the knowledge-base version and every FHIR resource (or case
 node) the premises rest on. Output is deterministic: the same result gives
 the same bytes (uuids from content, ``recorded`` = the as-of date).
-Each interaction between two results becomes a DetectedIssue (issue 16),
-naming both sides and every evidence statement behind it.
+Each interaction between two results (or a result and a case fact) becomes a
+DetectedIssue (issue 16), naming both sides - a case fact by the FHIR
+resource it came from - and every evidence statement behind it.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import URIRef
 
 from ..results import Evidence, RecommendationResult
 from ...vocab import PROV
+
+if TYPE_CHECKING:
+    from ..interactions import InteractionSide
 
 __all__ = ["plan_bundle", "render_fhir"]
 
@@ -43,7 +47,7 @@ def _sources(result: RecommendationResult) -> list[dict[str, Any]]:
     """Every record the premises rest on: its FHIR resource when imported, else the case node."""
     graph = result.case_graph
     seen: dict[str, dict[str, Any]] = {}
-    for group in (result.recommendations, result.not_recommended, result.cautions, result.assessments):
+    for group in (result.recommendations, result.not_recommended, result.cautions, result.assessments, result.interactions):
         for r in group:
             for p in r.premises:
                 derived = sorted(str(o) for o in graph.objects(URIRef(p.subject), PROV.wasDerivedFrom))
@@ -62,12 +66,24 @@ _SEVERITY = {"contradiction": "high", "compounding-harm": "high", "repeated-acti
 INTERACTION_SYSTEM = "https://w3id.org/glr/fhir/CodeSystem/interaction-kind"
 
 
+def _implicated(side: InteractionSide, result: RecommendationResult) -> list[dict[str, Any]]:
+    """A result side by its catalogue id; a case-fact side by the FHIR resources it came from (its provenance), else its IRI."""
+    if side.case_fact is None:
+        return [{"identifier": {"system": "https://w3id.org/glr/catalogue-id", "value": side.id}, "display": f"{side.label} ({side.module})"}]
+    derived = sorted(str(o) for o in result.case_graph.objects(URIRef(side.case_fact), PROV.wasDerivedFrom))
+    if derived:
+        return [{"reference": src, "display": side.label} for src in derived]
+    return [{"identifier": {"system": "urn:ietf:rfc:3986", "value": side.case_fact}, "display": side.label}]
+
+
 def _detected_issues(result: RecommendationResult, seed: str, patient: dict[str, Any] | None) -> list[tuple[str, dict[str, Any]]]:
     """(fullUrl, DetectedIssue) per interaction: its kind, both sides, the case facts and the evidence."""
     out = []
     for x in result.interactions:
         url = _urn(seed, "DetectedIssue", x.id)
-        reasons = " ".join(f"{s.label} ({s.module}): {s.text}" for s in x.sides)
+        reasons = " ".join(f"{s.label} ({s.module or 'in the patient record'}): {s.text}" for s in x.sides)
+        if x.conditional:
+            reasons += " Conditional: only if " + "; ".join(f"{f.label} is still taken (not recorded)" for f in x.case_facts) + "."
         issue: dict[str, Any] = {
             "resourceType": "DetectedIssue",
             "id": url.rsplit(":", 1)[-1],
@@ -75,7 +91,7 @@ def _detected_issues(result: RecommendationResult, seed: str, patient: dict[str,
             "code": {"coding": [{"system": INTERACTION_SYSTEM, "code": x.kind, "display": x.label}], "text": x.label},
             "severity": _SEVERITY.get(x.kind, "moderate"),
             "identifiedDateTime": f"{result.as_of.date.isoformat()}T00:00:00Z",
-            "implicated": [{"identifier": {"system": "https://w3id.org/glr/catalogue-id", "value": s.id}, "display": f"{s.label} ({s.module})"} for s in x.sides],
+            "implicated": [ref for s in x.sides for ref in _implicated(s, result)],
             "detail": f"{x.text} {reasons}",
             "evidence": [{"detail": [{"display": _artifact(e)["display"]}]} for e in x.evidence]
             + [{"detail": [{"display": p.text}]} for p in x.premises],

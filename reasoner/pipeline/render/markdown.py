@@ -126,11 +126,19 @@ def _interactions(kind: str, item_id: str, result: RecommendationResult) -> list
             lines.append(f"⚠ Interaction ({x.label.lower()}) with **{other.label}**: shown there, with both reasons")
             continue
         through = "; ".join([*x.through_actions, *x.through_effects])
-        lines.append(f"⚠ Interaction — {x.label} with **{other.label}**" + (f" (through: {through})" if through else "") + f": {_sentence(x.text)}")
-        lines += [f"Reason ({s.module or 'unnamed module'}, {s.label}): {_sentence(s.text)}" for s in x.sides]
+        with_what = (" and ".join(f"**{f.label}**" for f in x.case_facts) + " (in the patient's record)") if x.case_facts else f"**{other.label}**"
+        lines.append(f"⚠ Interaction — {x.label} with {with_what}" + (f" (through: {through})" if through else "") + f": {_sentence(x.text)}")
+        if x.conditional:  # a case fact of unknown status: shown, never dropped, and said to be conditional
+            lines.append("Conditional: only if " + "; ".join(f"{f.label} is still taken (not recorded)" for f in x.case_facts) + ".")
+        lines += [
+            f"Case fact ({s.label}, {'current' if s.status == 'current' else 'status unknown'}): {_sentence(s.text)}" if s.case_fact is not None
+            else f"Reason ({s.module or 'unnamed module'}, {s.label}): {_sentence(s.text)}"
+            for s in x.sides
+        ]
         lines += [_evidence_line(e) for e in x.evidence if e.role == "supports"]
         lines += [_evidence_line(e) for e in x.evidence if e.role != "supports"]
-        lines.append(f"Detail: interaction {x.id} · rule {x.rule} · between {' and '.join(x.between)}")
+        between = [*x.between, *(f"case fact {f.case_fact}" for f in x.case_facts)]
+        lines.append(f"Detail: interaction {x.id} · rule {x.rule} · between {' and '.join(between)}")
     return lines
 
 

@@ -330,7 +330,7 @@ def explain(
     assessments = ordered([Assessment(**ex.common(r, GLR.Assessment)) for r in assessment_nodes], assessment_nodes)
     from ..interactions import build_interactions
 
-    interactions = build_interactions(kb, derived, sides, evidence=ex.evidence, label=ex.label, rules_of=ex.rules_of)
+    interactions = build_interactions(kb, derived, sides, evidence=ex.evidence, label=ex.label, rules_of=ex.rules_of, premises=ex.premises)
     return RecommendationResult(
         case=case,
         source=source,
