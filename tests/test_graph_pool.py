@@ -1,6 +1,6 @@
 """Graphs lent with the ontology already in them must look exactly like a fresh copy, every time.
 
-reasoner/pipeline/graph_pool.py lends graphs to validation and to the rdflib
+reasoner/_runtime/graph_pool.py lends graphs to validation and to the rdflib
 rule engine; a case's triples left behind in a lent graph would leak into
 the next case's results. These tests hold the pool to "base + case, in
 that order, and nothing of any earlier case".
@@ -12,7 +12,7 @@ from rdflib import Graph, Literal, URIRef
 
 from reasoner.kb.memo import MemoGraph
 from reasoner.pipeline.engines.rdflib_engine import RdflibEngine
-from reasoner.pipeline.graph_pool import GraphPool
+from reasoner._runtime.graph_pool import GraphPool
 from reasoner.pipeline.merged_data import merged_with_ontology
 
 EX = "https://example.org/pool#"

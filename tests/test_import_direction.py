@@ -30,7 +30,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("pipeline.merged_data",),
     ("pipeline.timeline",),
     ("pipeline.engines",),
-    ("pipeline.graph_pool",),  # graphs lent with the ontology in them: to validation and the rdflib engine
     ("fhir",),
     ("kb.check",),
     ("kb.ontology",),  # export, DL, profile, lint, catalog, case view: over the loader, never under it

@@ -4,7 +4,7 @@ Why: the case shapes must see the class hierarchy (``sh:class`` and
 ``sh:targetClass`` follow ``rdfs:subClassOf``), so each case is validated
 on the union of its triples and the ontology's. Copying ~1,800 ontology
 triples for every case cost about 40% of validation; a graph that already
-holds them is borrowed instead (graph_pool.py). pySHACL, run without
+holds them is borrowed instead (reasoner/_runtime/graph_pool.py). pySHACL, run without
 inference, ontology mix-in or advanced features, reads its data graph
 without changing it.
 
@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from rdflib import Graph
 
 from ..kb.memo import MemoGraph
-from .graph_pool import GraphPool
+from .._runtime.graph_pool import GraphPool
 
 __all__ = ["merged_with_ontology"]
 

@@ -11,7 +11,7 @@ from ...errors import RuleExecutionError
 from ...kb.cache import prepare_query
 from ..._runtime.limits import query_time_limit, run_with_time_limit
 from ...kb.knowledge import Rule
-from ..graph_pool import GraphPool
+from ..._runtime.graph_pool import GraphPool
 from .base import Triple
 
 __all__ = ["RdflibEngine", "RdflibSession"]
