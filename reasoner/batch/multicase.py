@@ -66,6 +66,9 @@ class MultiCaseRules:
         self.kb = kb
         ontology = kb.rule_inputs()
         self._ontology = [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in ontology]
+        # The ontology's quads for the case graph at each position of a store: graph names depend
+        # only on the position, so every store reuses them instead of building ~700 quads per case.
+        self._ontology_quads: dict[int, tuple[ox.NamedNode, list[ox.Quad]]] = {}
         # Membership triples are safe only if no rule can read a triple of any predicate.
         queries = []
         for rule in kb.rules:
@@ -89,11 +92,11 @@ class MultiCaseRules:
         """Every case's derivation graph (as ``run_rules`` gives it), or the error its rules raised."""
         store = ox.Store()
         state: list[_Case] = []
+        term = _Terms()
         for index, (iri, graph) in enumerate(cases):
-            name = ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}")
-            quads = [ox.Quad(s, p, o, name) for s, p, o in self._ontology]
-            quads += [ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in graph]  # type: ignore[arg-type]
-            store.extend(quads)
+            name, ontology = self._position(index)
+            store.extend(ontology)
+            store.extend([ox.Quad(term(s), term(p), term(o), name) for s, p, o in graph])  # type: ignore[arg-type]
             derived = Graph()
             derived.bind("glr", GLR)
             derived.bind("prov", PROV)
@@ -112,9 +115,17 @@ class MultiCaseRules:
             for index, triples in outputs.items():
                 case = state[index]
                 if case.error is None and triples:
-                    store.extend([ox.Quad(to_ox(s), to_ox(p), to_ox(o), case.graph_name) for s, p, o in triples])  # type: ignore[arg-type]
+                    store.extend([ox.Quad(term(s), term(p), term(o), case.graph_name) for s, p, o in triples])  # type: ignore[arg-type]
                     case.derived += triples
         return [c.error if c.error is not None else c.derived for c in state]
+
+    def _position(self, index: int) -> tuple[ox.NamedNode, list[ox.Quad]]:
+        """The name of the case graph at ``index`` in a store, and the ontology's quads in it."""
+        known = self._ontology_quads.get(index)
+        if known is None:
+            name = ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}")
+            known = self._ontology_quads[index] = (name, [ox.Quad(s, p, o, name) for s, p, o in self._ontology])
+        return known
 
     # -- one rule over some cases ---------------------------------------------------------
 
@@ -162,6 +173,24 @@ class MultiCaseRules:
             case.error = exc
         store.remove_graph(case.graph_name)
         return []
+
+
+class _Terms:
+    """:func:`to_ox` that converts each IRI once per store: a case names its predicates,
+    classes and nodes many times, and derived triples name them again. Only IRIs are
+    remembered (an rdflib IRI equals exactly the IRIs with the same text); other terms
+    are converted every time, as before."""
+
+    def __init__(self) -> None:
+        self._iris: dict[URIRef, ox.NamedNode] = {}
+
+    def __call__(self, term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if type(term) is URIRef:
+            known = self._iris.get(term)
+            if known is None:
+                known = self._iris[term] = ox.NamedNode(str(term))
+            return known
+        return to_ox(term)
 
 
 def _limited(fn: Callable[[], list], rule: Rule) -> list:  # type: ignore[type-arg]
