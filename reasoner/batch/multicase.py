@@ -115,8 +115,11 @@ class MultiCaseRules:
             for index, triples in outputs.items():
                 case = state[index]
                 if case.error is None and triples:
-                    store.extend([ox.Quad(term(s), term(p), term(o), case.graph_name) for s, p, o in triples])  # type: ignore[arg-type]
-                    case.derived += triples
+                    # a fifth of a stage's triples repeat (types, shared premises): drop them here, in
+                    # first-seen order, so the graph receives the same triples in the same order
+                    unique = list(dict.fromkeys(triples))
+                    store.extend([ox.Quad(term(s), term(p), term(o), case.graph_name) for s, p, o in unique])  # type: ignore[arg-type]
+                    case.derived += unique
         return [c.error if c.error is not None else c.derived for c in state]
 
     def _position(self, index: int) -> tuple[ox.NamedNode, list[ox.Quad]]:
