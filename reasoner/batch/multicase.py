@@ -40,6 +40,7 @@ from ..pipeline.inference import _annotate, _skolemise
 from ..kb.knowledge import KnowledgeBase, Rule
 from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limit
 from ..vocab import GLR, PROV
+from .kbgraph import KB_GRAPH, KbGraphForm, kb_graph_form
 from .rewrite import Rewrite, membership_update, rewrite_rule
 
 __all__ = ["MultiCaseRules"]
@@ -83,6 +84,16 @@ class MultiCaseRules:
         for rule_id, rw in self.rewrites.items():
             if rw.query is None:
                 _LOG.warning("rule '%s' is answered case by case in batches (slower, same answers): %s", rule_id, rw.reason)
+        # Knowledge-base patterns read from one shared graph where no case triple can match them
+        # (reasoner/batch/kbgraph.py); the store checks the condition before every query.
+        footprint = {p for _, p, _ in ontology}
+        self.kb_forms: dict[str, KbGraphForm] = {}
+        for rule_id, rw in self.rewrites.items():
+            form = kb_graph_form(rw.query, footprint) if rw.query is not None else None
+            if form is not None:
+                self.kb_forms[rule_id] = form
+        self._kb_graph = ox.NamedNode(KB_GRAPH)
+        self._kb_quads = [ox.Quad(s, p, o, self._kb_graph) for s, p, o in self._ontology]
 
     def fallbacks(self) -> dict[str, str]:
         """Rules answered case by case, and why."""
@@ -93,10 +104,15 @@ class MultiCaseRules:
         store = ox.Store()
         state: list[_Case] = []
         term = _Terms()
+        used: set[str] = set()  # predicates of the cases' and derived triples (reasoner/batch/kbgraph.py)
+        if self.kb_forms:
+            store.extend(self._kb_quads)
         for index, (iri, graph) in enumerate(cases):
             name, ontology = self._position(index)
             store.extend(ontology)
-            store.extend([ox.Quad(term(s), term(p), term(o), name) for s, p, o in graph])  # type: ignore[arg-type]
+            quads = [ox.Quad(term(s), term(p), term(o), name) for s, p, o in graph]  # type: ignore[arg-type]
+            used.update(q.predicate.value for q in quads)
+            store.extend(quads)
             derived = Graph()
             derived.bind("glr", GLR)
             derived.bind("prov", PROV)
@@ -109,7 +125,7 @@ class MultiCaseRules:
                 live = [i for i, c in enumerate(state) if c.error is None]
                 if not live:
                     break
-                for index, raw in self._answer(store, rule, state, live).items():
+                for index, raw in self._answer(store, rule, state, live, used).items():
                     if raw:
                         outputs[index].extend(_annotate(rule, _skolemise(raw, state[index].iri), state[index].iri))
             for index, triples in outputs.items():
@@ -118,6 +134,7 @@ class MultiCaseRules:
                     # a fifth of a stage's triples repeat (types, shared premises): drop them here, in
                     # first-seen order, so the graph receives the same triples in the same order
                     unique = list(dict.fromkeys(triples))
+                    used.update(str(p) for _, p, _ in unique)
                     store.extend([ox.Quad(term(s), term(p), term(o), case.graph_name) for s, p, o in unique])  # type: ignore[arg-type]
                     case.derived += unique
         return [c.error if c.error is not None else c.derived for c in state]
@@ -132,25 +149,34 @@ class MultiCaseRules:
 
     # -- one rule over some cases ---------------------------------------------------------
 
-    def _answer(self, store: ox.Store, rule: Rule, state: list[_Case], live: list[int]) -> dict[int, list[Triple]]:
+    def _answer(self, store: ox.Store, rule: Rule, state: list[_Case], live: list[int], used: set[str]) -> dict[int, list[Triple]]:
         """Raw CONSTRUCT triples per case index; cases whose query failed get their error set."""
         rewrite = self.rewrites[rule.rule_id]
         if rewrite.query is None:
             return {i: self._one_as_written(store, rule, state, i) for i in live}
-        return self._bisect(store, rule, rewrite, state, live)
+        form = self.kb_forms.get(rule.rule_id)
+        query = form.query if form is not None and form.applies(used) else rewrite.query
+        return self._bisect(store, rule, rewrite, query, state, live)
 
-    def _bisect(self, store: ox.Store, rule: Rule, rewrite: Rewrite, state: list[_Case], live: list[int]) -> dict[int, list[Triple]]:
+    def _bisect(self, store: ox.Store, rule: Rule, rewrite: Rewrite, query: str, state: list[_Case], live: list[int]) -> dict[int, list[Triple]]:
         if len(live) == 1:
             return {live[0]: self._one_as_written(store, rule, state, live[0])}
         by_name = {state[i].graph_name.value: i for i in live}
         names = [state[i].graph_name for i in live]
+        shared = query is not rewrite.query  # the knowledge-base form also reads the shared graph
         try:
+            graphs = [*names, self._kb_graph] if shared else names
             # list() inside: the solutions iterator must be created, consumed and dropped on one thread
-            solutions = _limited(lambda: list(store.query(rewrite.query, named_graphs=names)), rule)  # type: ignore[arg-type]
+            solutions = _limited(lambda: list(store.query(query, named_graphs=graphs)), rule)  # type: ignore[arg-type]
             rows = [[s[v] for v in (rewrite.graph_variable, *rewrite.variables)] for s in solutions]
+            if shared:  # GRAPH ?g also ranges over the shared graph, which is no case: never an answer
+                rows = [row for row in rows if row[0] is None or row[0] != self._kb_graph]
         except QueryTimeout:
             half = len(live) // 2
-            return {**self._bisect(store, rule, rewrite, state, live[:half]), **self._bisect(store, rule, rewrite, state, live[half:])}
+            return {
+                **self._bisect(store, rule, rewrite, query, state, live[:half]),
+                **self._bisect(store, rule, rewrite, query, state, live[half:]),
+            }
         except (SyntaxError, OSError, ValueError) as exc:  # the rewrite does not run here: ask case by case
             _LOG.warning("rule '%s' is answered case by case: its batch form failed (%s)", rule.rule_id, exc)
             return {i: self._one_as_written(store, rule, state, i) for i in live}
