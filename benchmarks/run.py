@@ -148,10 +148,10 @@ def per_rule_section(paths: list[Path], kb, cases_per_store: int, top: int = 12)
     per_rule: dict[str, float] = defaultdict(float)
 
     class Timed(MultiCaseRules):
-        def _answer(self, store, rule, state, live):  # type: ignore[no-untyped-def]
+        def _answer(self, store, rule, *rest):  # type: ignore[no-untyped-def]
             started = time.process_time()
             try:
-                return super()._answer(store, rule, state, live)
+                return super()._answer(store, rule, *rest)
             finally:
                 per_rule[rule.rule_id] += time.process_time() - started
 

@@ -8,7 +8,9 @@ planning is shared. The answers are the per-case path's, exactly:
   rules' ontology footprint, the normalised case, and, stage by stage, that
   case's own derived triples;
 * each rule runs in the form :mod:`reasoner.batch.rewrite` made of it
-  (``GRAPH ?g`` around every group, membership pre-computed), and its
+  (``GRAPH ?g`` around every group, membership pre-computed), with its
+  knowledge-base patterns read from one shared graph where no case or
+  derived triple of the store could match them (:mod:`reasoner.batch.kbgraph`), and its
   solutions are turned into triples and skolemised per case with the same
   code as the per-case path (reasoner/inference.py);
 * a rule with no verified rewrite runs as written, once per case, with that
@@ -67,9 +69,6 @@ class MultiCaseRules:
         self.kb = kb
         ontology = kb.rule_inputs()
         self._ontology = [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in ontology]
-        # The ontology's quads for the case graph at each position of a store: graph names depend
-        # only on the position, so every store reuses them instead of building ~700 quads per case.
-        self._ontology_quads: dict[int, tuple[ox.NamedNode, list[ox.Quad]]] = {}
         # Membership triples are safe only if no rule can read a triple of any predicate.
         queries = []
         for rule in kb.rules:
@@ -94,6 +93,8 @@ class MultiCaseRules:
                 self.kb_forms[rule_id] = form
         self._kb_graph = ox.NamedNode(KB_GRAPH)
         self._kb_quads = [ox.Quad(s, p, o, self._kb_graph) for s, p, o in self._ontology]
+        # Case graph names depend only on the position in a store.
+        self._names = [ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}") for index in range(1024)]
 
     def fallbacks(self) -> dict[str, str]:
         """Rules answered case by case, and why."""
@@ -105,11 +106,14 @@ class MultiCaseRules:
         state: list[_Case] = []
         term = _Terms()
         used: set[str] = set()  # predicates of the cases' and derived triples (reasoner/batch/kbgraph.py)
-        if self.kb_forms:
-            store.extend(self._kb_quads)
+        # The footprint once in the shared graph, then copied natively into each case graph
+        # (SPARQL ADD): no ~700 Python quads built per case, none kept alive between stores
+        # (kept, they slowed the garbage collector during parsing, docs/performance.md).
+        store.extend(self._kb_quads)
+        names = [self._name(index) for index in range(len(cases))]
+        store.update(" ;\n".join(f"ADD <{KB_GRAPH}> TO <{name.value}>" for name in names))
         for index, (iri, graph) in enumerate(cases):
-            name, ontology = self._position(index)
-            store.extend(ontology)
+            name = names[index]
             quads = [ox.Quad(term(s), term(p), term(o), name) for s, p, o in graph]  # type: ignore[arg-type]
             used.update(q.predicate.value for q in quads)
             store.extend(quads)
@@ -139,13 +143,9 @@ class MultiCaseRules:
                     case.derived += unique
         return [c.error if c.error is not None else c.derived for c in state]
 
-    def _position(self, index: int) -> tuple[ox.NamedNode, list[ox.Quad]]:
-        """The name of the case graph at ``index`` in a store, and the ontology's quads in it."""
-        known = self._ontology_quads.get(index)
-        if known is None:
-            name = ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}")
-            known = self._ontology_quads[index] = (name, [ox.Quad(s, p, o, name) for s, p, o in self._ontology])
-        return known
+    def _name(self, index: int) -> ox.NamedNode:
+        """The name of the case graph at ``index`` in a store."""
+        return self._names[index] if index < len(self._names) else ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}")
 
     # -- one rule over some cases ---------------------------------------------------------
 
