@@ -45,7 +45,7 @@ class EncodedRecord:
     nquads: str = ""  #: the case's derivation as N-Quads lines (``--derivations``), or ""
 
     @classmethod
-    def of(cls, record: dict[str, Any], derivation_nt: str | None = None, case_iri: str | None = None) -> "EncodedRecord":
+    def of(cls, record: dict[str, Any], derivation_nt: str | None = None, case_iri: str | None = None) -> EncodedRecord:
         nquads = ""
         if derivation_nt and case_iri:
             graph = f"<{case_iri}>"
