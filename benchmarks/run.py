@@ -18,7 +18,9 @@ Prints, on synthetic cases (benchmarks/synthetic.py, all valid per the shapes):
 5. the per-case and the multi-case path (issue 17: rules once per store of
    K cases) side by side: ms per case per stage, in process, and `glr batch`
    cases/s and CPU time per case (all processes), with their ratio
-   (``--only-multicase`` prints just this).
+   (``--only-multicase`` prints just this);
+6. with ``--per-rule``: CPU per case of each rule's query in the multi-case
+   store (which rules dominate the rule stage), and of the stage around them.
 
 Figures and the command that produced them are recorded in docs/performance.md.
 """
@@ -133,6 +135,39 @@ def multicase_stages(paths: list[Path], kb, cases_per_store: int) -> dict[str, f
     out["total"] = wall / len(paths)
     out["cpu"] = (time.process_time() - cpu) / len(paths)  # all threads of this process: load-independent
     return out
+
+
+def per_rule_section(paths: list[Path], kb, cases_per_store: int, top: int = 12) -> None:
+    """CPU ms per case of each rule's batch query (all threads: the query runs on a helper thread)."""
+    from collections import defaultdict
+
+    from reasoner.batch.many import defer_validation
+    from reasoner.batch.multicase import MultiCaseRules
+    from reasoner.pipeline.run import prepare_case
+
+    per_rule: dict[str, float] = defaultdict(float)
+
+    class Timed(MultiCaseRules):
+        def _answer(self, store, rule, *rest):  # type: ignore[no-untyped-def]
+            started = time.process_time()
+            try:
+                return super()._answer(store, rule, *rest)
+            finally:
+                per_rule[rule.rule_id] += time.process_time() - started
+
+    rules = Timed(kb)
+    prepared = [prepare_case(path, kb=kb, validator=defer_validation) for path in paths]
+    stage = 0.0
+    for start in range(0, len(prepared), cases_per_store):
+        chunk = prepared[start : start + cases_per_store]
+        started = time.process_time()
+        rules.run([(case.case_iri, case.graph) for case in chunk])
+        stage += time.process_time() - started
+    queries = sum(per_rule.values())
+    print(f"\n## Rules per rule in the multi-case store ({len(paths)} cases, {cases_per_store} per store), CPU ms per case")
+    print(f"  rule stage {_ms(stage / len(paths))}  = queries {_ms(queries / len(paths))} + around them {_ms((stage - queries) / len(paths))}")
+    for rule_id, seconds in sorted(per_rule.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"  {_ms(seconds / len(paths))}  {rule_id}")
 
 
 def multicase_section(paths: list[Path], kb, repeat: int, cases_per_store: int, batch_paths: list[Path], tmp: Path, cores: int) -> None:
@@ -368,6 +403,8 @@ def main() -> None:
     parser.add_argument("--skip-batch", action="store_true")
     parser.add_argument("--skip-process", action="store_true")
     parser.add_argument("--cases-per-store", type=int, default=25, help="multi-case path: cases per Oxigraph store")
+    parser.add_argument("--per-rule", action="store_true",
+                        help="print only the CPU per case of each rule in the multi-case store (--cases cases)")
     parser.add_argument("--only-multicase", action="store_true",
                         help="print only the per-case vs multi-case comparison (--cases in process, --batch-cases in glr batch)")
     args = parser.parse_args()
@@ -378,6 +415,12 @@ def main() -> None:
     print(f"# {platform.python_implementation()} {platform.python_version()}, {cores} cores, {platform.machine()}")
     tmp = Path(tempfile.mkdtemp(prefix="glr-bench-"))
     paths = write_directory(max(args.cases, args.rdflib_cases, args.batch_cases), tmp / "cases")
+
+    if args.per_rule:
+        from reasoner import load_knowledge_base
+
+        per_rule_section(paths[: args.cases], load_knowledge_base(), args.cases_per_store)
+        return
 
     if args.only_multicase:
         from reasoner import load_knowledge_base

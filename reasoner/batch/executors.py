@@ -24,7 +24,8 @@ from typing import Any
 
 from ..errors import UsageError
 from .sources import CaseItem
-from .worker import BatchConfig, Outcome, init_worker, process_chunk
+from .output import EncodedRecord
+from .worker import BatchConfig, init_worker, process_chunk
 
 __all__ = ["make_executor", "EXECUTORS", "default_workers"]
 
@@ -46,8 +47,8 @@ class SerialExecutor:
         self.workers = 1
         init_worker(config)
 
-    def submit(self, items: list[CaseItem]) -> Future[list[Outcome]]:
-        future: Future[list[Outcome]] = Future()
+    def submit(self, items: list[CaseItem]) -> Future[list[EncodedRecord]]:
+        future: Future[list[EncodedRecord]] = Future()
         future.set_result(process_chunk(items, self.config))
         return future
 

@@ -8,7 +8,9 @@ planning is shared. The answers are the per-case path's, exactly:
   rules' ontology footprint, the normalised case, and, stage by stage, that
   case's own derived triples;
 * each rule runs in the form :mod:`reasoner.batch.rewrite` made of it
-  (``GRAPH ?g`` around every group, membership pre-computed), and its
+  (``GRAPH ?g`` around every group, membership pre-computed), with its
+  knowledge-base patterns read from one shared graph where no case or
+  derived triple of the store could match them (:mod:`reasoner.batch.kbgraph`), and its
   solutions are turned into triples and skolemised per case with the same
   code as the per-case path (reasoner/inference.py);
 * a rule with no verified rewrite runs as written, once per case, with that
@@ -40,6 +42,7 @@ from ..pipeline.inference import _annotate, _skolemise
 from ..kb.knowledge import KnowledgeBase, Rule
 from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limit
 from ..vocab import GLR, PROV
+from .kbgraph import KB_GRAPH, KbGraphForm, kb_graph_form
 from .rewrite import Rewrite, membership_update, rewrite_rule
 
 __all__ = ["MultiCaseRules"]
@@ -80,6 +83,18 @@ class MultiCaseRules:
         for rule_id, rw in self.rewrites.items():
             if rw.query is None:
                 _LOG.warning("rule '%s' is answered case by case in batches (slower, same answers): %s", rule_id, rw.reason)
+        # Knowledge-base patterns read from one shared graph where no case triple can match them
+        # (reasoner/batch/kbgraph.py); the store checks the condition before every query.
+        footprint = {p for _, p, _ in ontology}
+        self.kb_forms: dict[str, KbGraphForm] = {}
+        for rule_id, rw in self.rewrites.items():
+            form = kb_graph_form(rw.query, footprint) if rw.query is not None else None
+            if form is not None:
+                self.kb_forms[rule_id] = form
+        self._kb_graph = ox.NamedNode(KB_GRAPH)
+        self._kb_quads = [ox.Quad(s, p, o, self._kb_graph) for s, p, o in self._ontology]
+        # Case graph names depend only on the position in a store.
+        self._names = [ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}") for index in range(1024)]
 
     def fallbacks(self) -> dict[str, str]:
         """Rules answered case by case, and why."""
@@ -89,10 +104,18 @@ class MultiCaseRules:
         """Every case's derivation graph (as ``run_rules`` gives it), or the error its rules raised."""
         store = ox.Store()
         state: list[_Case] = []
+        term = _Terms()
+        used: set[str] = set()  # predicates of the cases' and derived triples (reasoner/batch/kbgraph.py)
+        # The footprint once in the shared graph, then copied natively into each case graph
+        # (SPARQL ADD): no ~700 Python quads built per case, none kept alive between stores
+        # (kept, they slowed the garbage collector during parsing, docs/performance.md).
+        store.extend(self._kb_quads)
+        names = [self._name(index) for index in range(len(cases))]
+        store.update(" ;\n".join(f"ADD <{KB_GRAPH}> TO <{name.value}>" for name in names))
         for index, (iri, graph) in enumerate(cases):
-            name = ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}")
-            quads = [ox.Quad(s, p, o, name) for s, p, o in self._ontology]
-            quads += [ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in graph]  # type: ignore[arg-type]
+            name = names[index]
+            quads = [ox.Quad(term(s), term(p), term(o), name) for s, p, o in graph]  # type: ignore[arg-type]
+            used.update(q.predicate.value for q in quads)
             store.extend(quads)
             derived = Graph()
             derived.bind("glr", GLR)
@@ -106,37 +129,54 @@ class MultiCaseRules:
                 live = [i for i, c in enumerate(state) if c.error is None]
                 if not live:
                     break
-                for index, raw in self._answer(store, rule, state, live).items():
+                for index, raw in self._answer(store, rule, state, live, used).items():
                     if raw:
                         outputs[index].extend(_annotate(rule, _skolemise(raw, state[index].iri), state[index].iri))
             for index, triples in outputs.items():
                 case = state[index]
                 if case.error is None and triples:
-                    store.extend([ox.Quad(to_ox(s), to_ox(p), to_ox(o), case.graph_name) for s, p, o in triples])  # type: ignore[arg-type]
-                    case.derived += triples
+                    # a fifth of a stage's triples repeat (types, shared premises): drop them here, in
+                    # first-seen order, so the graph receives the same triples in the same order
+                    unique = list(dict.fromkeys(triples))
+                    used.update(str(p) for _, p, _ in unique)
+                    store.extend([ox.Quad(term(s), term(p), term(o), case.graph_name) for s, p, o in unique])  # type: ignore[arg-type]
+                    case.derived += unique
         return [c.error if c.error is not None else c.derived for c in state]
+
+    def _name(self, index: int) -> ox.NamedNode:
+        """The name of the case graph at ``index`` in a store."""
+        return self._names[index] if index < len(self._names) else ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}")
 
     # -- one rule over some cases ---------------------------------------------------------
 
-    def _answer(self, store: ox.Store, rule: Rule, state: list[_Case], live: list[int]) -> dict[int, list[Triple]]:
+    def _answer(self, store: ox.Store, rule: Rule, state: list[_Case], live: list[int], used: set[str]) -> dict[int, list[Triple]]:
         """Raw CONSTRUCT triples per case index; cases whose query failed get their error set."""
         rewrite = self.rewrites[rule.rule_id]
         if rewrite.query is None:
             return {i: self._one_as_written(store, rule, state, i) for i in live}
-        return self._bisect(store, rule, rewrite, state, live)
+        form = self.kb_forms.get(rule.rule_id)
+        query = form.query if form is not None and form.applies(used) else rewrite.query
+        return self._bisect(store, rule, rewrite, query, state, live)
 
-    def _bisect(self, store: ox.Store, rule: Rule, rewrite: Rewrite, state: list[_Case], live: list[int]) -> dict[int, list[Triple]]:
+    def _bisect(self, store: ox.Store, rule: Rule, rewrite: Rewrite, query: str, state: list[_Case], live: list[int]) -> dict[int, list[Triple]]:
         if len(live) == 1:
             return {live[0]: self._one_as_written(store, rule, state, live[0])}
         by_name = {state[i].graph_name.value: i for i in live}
         names = [state[i].graph_name for i in live]
+        shared = query is not rewrite.query  # the knowledge-base form also reads the shared graph
         try:
+            graphs = [*names, self._kb_graph] if shared else names
             # list() inside: the solutions iterator must be created, consumed and dropped on one thread
-            solutions = _limited(lambda: list(store.query(rewrite.query, named_graphs=names)), rule)  # type: ignore[arg-type]
+            solutions = _limited(lambda: list(store.query(query, named_graphs=graphs)), rule)  # type: ignore[arg-type]
             rows = [[s[v] for v in (rewrite.graph_variable, *rewrite.variables)] for s in solutions]
+            if shared:  # GRAPH ?g also ranges over the shared graph, which is no case: never an answer
+                rows = [row for row in rows if row[0] is None or row[0] != self._kb_graph]
         except QueryTimeout:
             half = len(live) // 2
-            return {**self._bisect(store, rule, rewrite, state, live[:half]), **self._bisect(store, rule, rewrite, state, live[half:])}
+            return {
+                **self._bisect(store, rule, rewrite, query, state, live[:half]),
+                **self._bisect(store, rule, rewrite, query, state, live[half:]),
+            }
         except (SyntaxError, OSError, ValueError) as exc:  # the rewrite does not run here: ask case by case
             _LOG.warning("rule '%s' is answered case by case: its batch form failed (%s)", rule.rule_id, exc)
             return {i: self._one_as_written(store, rule, state, i) for i in live}
@@ -162,6 +202,24 @@ class MultiCaseRules:
             case.error = exc
         store.remove_graph(case.graph_name)
         return []
+
+
+class _Terms:
+    """:func:`to_ox` that converts each IRI once per store: a case names its predicates,
+    classes and nodes many times, and derived triples name them again. Only IRIs are
+    remembered (an rdflib IRI equals exactly the IRIs with the same text); other terms
+    are converted every time, as before."""
+
+    def __init__(self) -> None:
+        self._iris: dict[URIRef, ox.NamedNode] = {}
+
+    def __call__(self, term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if type(term) is URIRef:
+            known = self._iris.get(term)
+            if known is None:
+                known = self._iris[term] = ox.NamedNode(str(term))
+            return known
+        return to_ox(term)
 
 
 def _limited(fn: Callable[[], list], rule: Rule) -> list:  # type: ignore[type-arg]

@@ -3,6 +3,11 @@
 Why a module of its own: ``--resume`` must read back exactly what was
 written, and the summary must count the same way whether a run was
 resumed or not.
+
+Records are encoded where the case was processed (:class:`EncodedRecord`):
+a worker sends its NDJSON line, its N-Quads and the few facts the summary
+counts, so the parent only writes them in input order and never pickles,
+unpickles or re-encodes a record (about 25 KB of nested JSON per case).
 """
 
 from __future__ import annotations
@@ -15,9 +20,50 @@ from typing import IO, Any
 
 from ..errors import EXIT_INPUT, EXIT_NONCONFORMANT, EXIT_OK, EXIT_RULE_FAILURE
 
-__all__ = ["BatchSummary", "read_done", "RecordWriter"]
+__all__ = ["BatchSummary", "EncodedRecord", "read_done", "RecordWriter"]
 
 _RULE_FAILURES = {"RuleExecutionError", "QueryTimeout"}
+_KINDS = ("recommendations", "not_recommended", "cautions", "information_needs")
+
+
+def _ids_by_kind(record: dict[str, Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The result ids a conforming record names, per kind: what the summary counts."""
+    if record.get("status") != "ok":
+        return ()
+    result = record.get("result") or {}
+    return tuple((kind, tuple(str(entry.get("id")) for entry in result.get(kind) or ())) for kind in _KINDS)
+
+
+@dataclass(frozen=True)
+class EncodedRecord:
+    """One case's output, encoded by the process that reasoned it: cheap to send, ready to write."""
+
+    line: str  #: the NDJSON line, newline included
+    status: str | None
+    error_type: str | None
+    ids: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    nquads: str = ""  #: the case's derivation as N-Quads lines (``--derivations``), or ""
+
+    @classmethod
+    def of(cls, record: dict[str, Any], derivation_nt: str | None = None, case_iri: str | None = None) -> EncodedRecord:
+        nquads = ""
+        if derivation_nt and case_iri:
+            graph = f"<{case_iri}>"
+            # sorted: a graph has no order, and the file must not depend on the order an
+            # engine (or the multi-case path, reasoner/batch/multicase.py) produced triples in
+            lines = []
+            for line in sorted(derivation_nt.splitlines()):
+                line = line.rstrip()
+                if line.endswith("."):
+                    lines.append(f"{line[:-1].rstrip()} {graph} .\n")
+            nquads = "".join(lines)
+        return cls(
+            line=json.dumps(record, ensure_ascii=False) + "\n",
+            status=record.get("status"),
+            error_type=record.get("error_type"),
+            ids=_ids_by_kind(record),
+            nquads=nquads,
+        )
 
 
 @dataclass
@@ -37,20 +83,22 @@ class BatchSummary:
     by_kind: dict[str, Counter[str]] = field(default_factory=dict)
 
     def add(self, record: dict[str, Any]) -> None:
+        self.count(record.get("status"), record.get("error_type"), _ids_by_kind(record))
+
+    def count(self, status: str | None, error_type: str | None, ids: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+        """One record, by what the summary reads of it (a record's dict or an :class:`EncodedRecord`)."""
         self.cases += 1
-        status = record.get("status")
         if status == "ok":
             self.conforming += 1
-            result = record.get("result") or {}
-            for kind in ("recommendations", "not_recommended", "cautions", "information_needs"):
+            for kind, names in ids:
                 counter = self.by_kind.setdefault(kind, Counter())
-                for entry in result.get(kind) or ():
-                    counter[str(entry.get("id"))] += 1
+                for name in names:
+                    counter[name] += 1
         elif status == "invalid":
             self.invalid += 1
         else:
             self.failed += 1
-            if record.get("error_type") in _RULE_FAILURES:
+            if error_type in _RULE_FAILURES:
                 self.rule_failures += 1
 
     @property
@@ -151,16 +199,10 @@ class RecordWriter:
             derivations.parent.mkdir(parents=True, exist_ok=True)
             self._nq = derivations.open("a" if append else "w", encoding="utf-8")
 
-    def write(self, record: dict[str, Any], derivation_nt: str | None, case_iri: str | None) -> None:
-        self._out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        if self._nq is not None and derivation_nt and case_iri:
-            graph = f"<{case_iri}>"
-            # sorted: a graph has no order, and the file must not depend on the order an
-            # engine (or the multi-case path, reasoner/batch/multicase.py) produced triples in
-            for line in sorted(derivation_nt.splitlines()):
-                line = line.rstrip()
-                if line.endswith("."):
-                    self._nq.write(f"{line[:-1].rstrip()} {graph} .\n")
+    def write(self, record: EncodedRecord) -> None:
+        self._out.write(record.line)
+        if self._nq is not None and record.nquads:
+            self._nq.write(record.nquads)
 
     def flush(self) -> None:
         self._out.flush()

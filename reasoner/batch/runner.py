@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from .executors import default_workers, make_executor
-from .output import BatchSummary, RecordWriter, read_done
+from .output import BatchSummary, EncodedRecord, RecordWriter, read_done
 from .sources import CaseItem, iter_cases
-from .worker import BatchConfig, Outcome
+from .worker import BatchConfig
 
 __all__ = ["run_batch"]
 
@@ -21,11 +21,11 @@ def _chunks(items: list[CaseItem], size: int) -> list[list[CaseItem]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _lost(items: list[CaseItem], exc: BaseException) -> list[Outcome]:
+def _lost(items: list[CaseItem], exc: BaseException) -> list[EncodedRecord]:
     detail = " ".join(str(exc).split())[:300] or type(exc).__name__
     return [
-        Outcome(
-            record={
+        EncodedRecord.of(
+            {
                 "case_source": item.source,
                 "status": "error",
                 "result": None,
@@ -102,9 +102,9 @@ def run_batch(
                             window.append((c, pool.submit(c), a))
                         continue
                     outcomes = _lost(chunk, exc)
-                for outcome in outcomes:
-                    writer.write(outcome.record, outcome.derivation_nt, outcome.case_iri)
-                    summary.add(outcome.record)
+                for record in outcomes:  # encoded by the worker: write them, count them
+                    writer.write(record)
+                    summary.count(record.status, record.error_type, record.ids)
                     summary.processed += 1
                 writer.flush()
                 bar.update(len(outcomes))

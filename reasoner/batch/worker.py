@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .output import EncodedRecord
 from .sources import CaseItem
 
 __all__ = ["BatchConfig", "init_worker", "process_item", "process_chunk", "Outcome"]
@@ -204,15 +205,19 @@ def _result_outcome(item: CaseItem, result: Any, config: BatchConfig) -> Outcome
     )
 
 
-def process_chunk(items: list[CaseItem], config: BatchConfig) -> list[Outcome]:
-    """Run a few cases per task, to keep scheduling overhead small; many per store on Oxigraph."""
+def process_chunk(items: list[CaseItem], config: BatchConfig) -> list[EncodedRecord]:
+    """Run a few cases per task, to keep scheduling overhead small; many per store on Oxigraph.
+
+    Returns each record encoded here, in the worker (reasoner/batch/output.py): the
+    parent only writes lines, in input order."""
     init_worker(config)
     if _STATE.get("multi") is None:
-        return [process_item(item) for item in items]
-    from .many import process_many
+        outcomes = [process_item(item) for item in items]
+    else:
+        from .many import process_many
 
-    outcomes: list[Outcome] = []
-    size = config.cases_per_store
-    for start in range(0, len(items), size):
-        outcomes.extend(process_many(items[start : start + size], _STATE))
-    return outcomes
+        outcomes = []
+        size = config.cases_per_store
+        for start in range(0, len(items), size):
+            outcomes.extend(process_many(items[start : start + size], _STATE))
+    return [EncodedRecord.of(o.record, o.derivation_nt, o.case_iri) for o in outcomes]

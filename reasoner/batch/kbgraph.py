@@ -1,0 +1,251 @@
+"""Read knowledge-base-only triple patterns from one shared graph instead of each case's copy.
+
+Why: in a multi-case store every case graph holds its own copy of the
+rules' ontology footprint (reasoner/batch/multicase.py), and pyoxigraph
+matches a pattern such as ``?k glr:catalogueId ?id`` in every copy: the
+per-case cost of such a rule grows with the store (docs/performance.md,
+sixth pass: `compounding-harm` 2.85 ms per case in a store of 25 cases,
+0.33 ms with its knowledge-base patterns read from one graph).
+
+The rewrite (:func:`kb_graph_form`), on a rule's many-case form:
+``S p O`` becomes ``GRAPH <kb> { S p O }`` where every predicate of ``p``
+is a predicate of the footprint, ``p`` cannot match a path of length zero,
+and S and O are single terms (variables, IRIs, literals: no blank nodes,
+which are scoped to their block). A statement ``S p1 O1 ; p2 O2 .`` is
+split into one triple per pattern first. Splitting a basic graph pattern
+into a join of its parts does not change its solutions; reading the moved
+part from the footprint alone does not either **as long as no triple of the
+case graph has one of the moved predicates** — the case's own triples and
+the triples derived so far. The store checks that before every query
+(:meth:`KbGraphForm.applies`) and asks the unmoved form otherwise.
+
+The check (:func:`kb_graph_form`): the rewritten text with the ``GRAPH
+<kb>`` wrappers left out must have the algebra of the text it came from
+(triples compared as sets), so the only change is those wrappers around
+whole triples; anything else, and the rule keeps its unmoved form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from rdflib import URIRef
+
+from ..vocab import RDF
+from .rewrite import _Refused, _resolve, _same_algebra, _Token, _tokens
+
+__all__ = ["KB_GRAPH", "KbGraphForm", "kb_graph_form"]
+
+#: The shared knowledge-base graph of a multi-case store. A URN of this package: no case can name it.
+KB_GRAPH = "urn:x-glr:batch:knowledge-base-graph"
+
+_TERM_KINDS = ("var", "iri", "pname", "string", "number")
+_PATH_TOKENS = {"/", "|", "^", "*", "+", "?", "(", ")"}
+
+
+@dataclass(frozen=True)
+class KbGraphForm:
+    """A rule's many-case form with knowledge-base patterns moved, and the predicates moved."""
+
+    query: str
+    predicates: frozenset[str]
+
+    def applies(self, used: set[str]) -> bool:
+        """True when no case or derived triple of the store has a moved predicate."""
+        return self.predicates.isdisjoint(used)
+
+
+def _prefixes(tokens: list[_Token]) -> dict[str, str]:
+    sig = [i for i, t in enumerate(tokens) if t.kind not in ("ws", "comment")]
+    prefixes: dict[str, str] = {}
+    for n, i in enumerate(sig[:-2]):
+        if tokens[i].word == "PREFIX" and tokens[sig[n + 1]].kind == "pname" and tokens[sig[n + 2]].kind == "iri":
+            prefixes[tokens[sig[n + 1]].text[:-1]] = tokens[sig[n + 2]].text[1:-1]
+    return prefixes
+
+
+class _Path:
+    """A verb (an IRI, ``a`` or a property path) read from tokens: where it ends, its shortest
+    length, the predicates it names; ``None`` predicates when it has a negated property set."""
+
+    def __init__(self, tokens: list[_Token], sig: list[int], start: int, prefixes: dict[str, str]) -> None:
+        self.tokens, self.sig, self.pos, self.prefixes = tokens, sig, start, prefixes
+        self.predicates: set[str] = set()
+        self.shortest = self._alternative()
+
+    def _peek(self) -> _Token | None:
+        return self.tokens[self.sig[self.pos]] if self.pos < len(self.sig) else None
+
+    def _alternative(self) -> int:
+        shortest = self._sequence()
+        while (t := self._peek()) is not None and t.text == "|":
+            self.pos += 1
+            shortest = min(shortest, self._sequence())
+        return shortest
+
+    def _sequence(self) -> int:
+        total = self._element()
+        while (t := self._peek()) is not None and t.text == "/":
+            self.pos += 1
+            total += self._element()
+        return total
+
+    def _element(self) -> int:
+        t = self._peek()
+        if t is not None and t.text == "^":
+            self.pos += 1
+            t = self._peek()
+        if t is None:
+            raise _Refused("a path ends early")
+        if t.text == "(":
+            self.pos += 1
+            length = self._alternative()
+            if (close := self._peek()) is None or close.text != ")":
+                raise _Refused("a path group is not closed")
+            self.pos += 1
+        elif t.text == "a":
+            self.predicates.add(str(RDF.type))
+            self.pos += 1
+            length = 1
+        elif t.kind in ("iri", "pname") and (iri := _resolve(t, self.prefixes)) is not None:
+            self.predicates.add(iri)
+            self.pos += 1
+            length = 1
+        else:
+            raise _Refused(f"a verb this rewrite does not read ({t.text!r})")
+        modifier = self._peek()
+        if modifier is not None and modifier.text in ("*", "?"):
+            self.pos += 1
+            return 0
+        if modifier is not None and modifier.text == "+":
+            self.pos += 1
+        return length
+
+
+def _statement(tokens: list[_Token], sig: list[int], n: int, prefixes: dict[str, str]) -> tuple[int, str, list[tuple[str, str, set[str], int]]]:
+    """The triples statement whose subject is at ``sig[n]``: the index in ``sig`` of its end
+    (the '.' or '}' after it, not included), its subject text, and (verb, object, predicates,
+    shortest length) for each pattern."""
+    subject = tokens[sig[n]].text
+    pairs: list[tuple[str, str, set[str], int]] = []
+    i = n + 1
+    while True:
+        path = _Path(tokens, sig, i, prefixes)
+        verb = "".join(tokens[sig[k]].text for k in range(i, path.pos))
+        i = path.pos
+        while True:
+            if i >= len(sig) or tokens[sig[i]].kind not in _TERM_KINDS or tokens[sig[i]].text in _PATH_TOKENS:
+                raise _Refused("an object this rewrite does not read")
+            pairs.append((verb, tokens[sig[i]].text, path.predicates, path.shortest))
+            i += 1
+            if i < len(sig) and tokens[sig[i]].text == ",":
+                i += 1
+                continue
+            break
+        if i < len(sig) and tokens[sig[i]].text == ";":
+            i += 1
+            while i < len(sig) and tokens[sig[i]].text == ";":
+                i += 1
+            if i < len(sig) and tokens[sig[i]].text in (".", "}"):
+                return i, subject, pairs
+            continue
+        if i < len(sig) and tokens[sig[i]].text in (".", "}"):
+            return i, subject, pairs
+        raise _Refused("a statement this rewrite does not read")
+
+
+def _forms(text: str, movable: frozenset[str]) -> tuple[str, str, frozenset[str]]:
+    """(rewritten text, the same without the GRAPH wrappers, moved predicates)."""
+    tokens = _tokens(text)
+    prefixes = _prefixes(tokens)
+    sig = [i for i, t in enumerate(tokens) if t.kind not in ("ws", "comment")]
+    where = next((n for n, i in enumerate(sig) if tokens[i].word == "WHERE"), None)
+    if where is None:
+        raise _Refused("no WHERE clause")
+    replace: dict[int, tuple[str, str]] = {}  # sig index of a statement's subject -> (wrapped, unwrapped)
+    skip: dict[int, int] = {}  # sig index of a statement's subject -> sig index of its end
+    moved: set[str] = set()
+    n = where + 1
+    while n < len(sig):
+        token, previous = tokens[sig[n]], tokens[sig[n - 1]]
+        if token.kind in ("var", "iri", "pname") and previous.text in ("{", ".", "}"):
+            try:
+                end, subject, pairs = _statement(tokens, sig, n, prefixes)
+            except _Refused:
+                n += 1
+                continue
+            # a _Path always names a predicate (or refuses), so preds is never empty here
+            keep = [(v, o) for v, o, preds, shortest in pairs if not (preds <= movable and shortest >= 1)]
+            move = [(v, o) for v, o, preds, shortest in pairs if preds <= movable and shortest >= 1]
+            if move:
+                moved.update(p for _, _, preds, shortest in pairs if preds <= movable and shortest >= 1 for p in preds)
+                kept = "".join(f"{subject} {v} {o} . " for v, o in keep)
+                inner = " . ".join(f"{subject} {v} {o}" for v, o in move)
+                replace[n] = (f"{kept}GRAPH <{KB_GRAPH}> {{ {inner} }}", f"{kept}{inner}")
+                skip[n] = end
+                n = end
+                continue
+        n += 1
+    if not replace:
+        return text, text, frozenset()
+    wrapped: list[str] = []
+    unwrapped: list[str] = []
+    position = {i: k for k, i in enumerate(sig)}
+    index = 0
+    while index < len(tokens):
+        k = position.get(index)
+        if k is not None and k in replace:
+            wrapped.append(replace[k][0])
+            unwrapped.append(replace[k][1])
+            index = sig[skip[k]]  # the terminator stays
+            continue
+        wrapped.append(tokens[index].text)
+        unwrapped.append(tokens[index].text)
+        index += 1
+    return "".join(wrapped), "".join(unwrapped), frozenset(moved)
+
+
+def _as_sets(node: Any) -> Any:
+    """The algebra with every list of triples as a sorted list of 3-tuples (a statement split in
+    two is the same set of triples)."""
+    if isinstance(node, dict):
+        copy = type(node)(node.name) if getattr(node, "name", None) is not None else {}
+        for key, value in node.items():
+            if key == "_vars":
+                continue
+            if key == "triples" and isinstance(value, list):
+                flat = [x for t in value for x in t]
+                copy[key] = sorted((tuple(flat[k : k + 3]) for k in range(0, len(flat), 3)), key=lambda t: " ".join(map(repr, t)))
+            else:
+                copy[key] = _as_sets(value)
+        return copy
+    if isinstance(node, list):
+        return [_as_sets(v) for v in node]
+    if isinstance(node, tuple):
+        return tuple(_as_sets(v) for v in node)
+    return node
+
+
+def kb_graph_form(text: str, footprint_predicates: Iterable[URIRef | str]) -> KbGraphForm | None:
+    """``text`` (a rule's checked many-case form) with its knowledge-base patterns read from
+    :data:`KB_GRAPH`, or None when nothing moves or the result does not check out."""
+    from ..kb.cache import prepare_query
+
+    movable = frozenset(str(p) for p in footprint_predicates) - {str(RDF.type)}
+    try:
+        wrapped, unwrapped, moved = _forms(text, movable)
+    except (_Refused, IndexError):
+        return None
+    if not moved:
+        return None
+    try:
+        before = prepare_query(text).algebra
+        after = prepare_query(unwrapped).algebra
+        prepare_query(wrapped)
+    except Exception:  # noqa: BLE001 - keep the unmoved form
+        return None
+    if not _same_algebra(_as_sets(after), _as_sets(before), {}):
+        return None
+    return KbGraphForm(wrapped, moved)

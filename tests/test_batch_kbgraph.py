@@ -1,0 +1,81 @@
+"""Issue 17: knowledge-base patterns of the multi-case rules read from one shared graph, only where exact.
+
+The records of the whole path are compared with the per-case path by
+tests/test_batch_multicase.py (every example, fixture and 300 synthetic
+cases); these tests pin what moves, what never moves, and that a store
+whose cases use a moved predicate asks the unmoved form.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+
+from reasoner.batch.kbgraph import KB_GRAPH, kb_graph_form
+from reasoner.batch.many import defer_validation
+from reasoner.batch.multicase import MultiCaseRules
+from reasoner.pipeline.loading import parse_case_bytes
+from reasoner.pipeline.run import prepare_case
+from reasoner.vocab import GLR
+
+ROOT = Path(__file__).resolve().parent.parent
+PROLOGUE = "PREFIX glr: <https://w3id.org/glr/ontology#>\nSELECT ?g ?r WHERE { GRAPH ?g {\n"
+FOOTPRINT = {GLR.catalogueId, GLR.subActionOf, GLR.causingAction}
+
+
+def test_a_knowledge_base_pattern_moves_and_a_case_pattern_stays() -> None:
+    form = kb_graph_form(PROLOGUE + "  ?r glr:forCase ?c ; glr:ofKind ?k .\n  ?k glr:catalogueId ?id ; glr:label ?l .\n} }", FOOTPRINT)
+    assert form is not None
+    assert f"GRAPH <{KB_GRAPH}> {{ ?k glr:catalogueId ?id }}" in form.query
+    assert "?r glr:forCase ?c ; glr:ofKind ?k ." in form.query and "?k glr:label ?l ." in form.query
+    assert form.predicates == {str(GLR.catalogueId)}
+    assert form.applies({str(GLR.forCase)}) and not form.applies({str(GLR.catalogueId)})
+
+
+def test_zero_length_paths_blank_nodes_and_variable_predicates_stay_in_the_case_graph() -> None:
+    for body in (
+        "?r glr:subActionOf* ?a .",  # length zero: would range over the shared graph's nodes
+        "?r glr:causingAction [ glr:subActionOf ?a ] .",  # a blank node belongs to its block
+        "?r ?p ?a . ?r glr:forCase ?c .",  # nothing of the footprint
+    ):
+        assert kb_graph_form(PROLOGUE + f"  {body}\n}} }}", FOOTPRINT) is None, body
+    moved = kb_graph_form(PROLOGUE + "  ?b glr:causingAction/^glr:subActionOf* ?a .\n} }", FOOTPRINT)
+    assert moved is not None and "GRAPH" in moved.query.split("GRAPH ?g", 1)[1]  # at least one edge: it moves
+
+
+class _Spy(MultiCaseRules):
+    asked: dict[str, str]
+
+    def _bisect(self, store, rule, rewrite, query, state, live):  # type: ignore[no-untyped-def]
+        self.asked[rule.rule_id] = query
+        return super()._bisect(store, rule, rewrite, query, state, live)
+
+
+def _cases(kb, extra: bool) -> list:
+    spec = importlib.util.spec_from_file_location("glr_synthetic", ROOT / "benchmarks" / "synthetic.py")
+    synthetic = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(synthetic)  # type: ignore[union-attr]
+    prepared = []
+    for n, text in enumerate(synthetic.generate_cases(4, seed=5)):
+        graph = parse_case_bytes(text.encode(), source=f"case-{n}", rdf_format="turtle")
+        case = prepare_case(graph, kb=kb, validator=defer_validation, source=f"case-{n}")
+        prepared.append(case)
+    if extra:  # one case states a fact with a predicate the shared graph would answer for it
+        prepared[1].graph.add((URIRef("urn:x-test:node"), GLR.catalogueId, Literal("x")))
+    return [(case.case_iri, case.graph) for case in prepared]
+
+
+def test_the_shared_graph_is_asked_only_when_no_case_uses_a_moved_predicate(kb) -> None:
+    spy = _Spy(kb)
+    assert {"compounding-harm", "alternative-actions"} <= set(spy.kb_forms)
+    unmoved = MultiCaseRules(kb)
+    unmoved.kb_forms = {}
+    for extra in (False, True):
+        spy.asked = {}
+        cases = _cases(kb, extra)
+        got = spy.run(cases)
+        form, rewrite = spy.kb_forms["compounding-harm"], spy.rewrites["compounding-harm"]
+        assert spy.asked["compounding-harm"] == (rewrite.query if extra else form.query)
+        assert [sorted(g) for g in got] == [sorted(g) for g in unmoved.run(cases)]  # type: ignore[arg-type]
