@@ -8,10 +8,14 @@ rules); these tests pin the rewrite itself.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rdflib import Graph
 from rdflib.plugins.sparql import prepareQuery
 
 from reasoner.pipeline.engines.rdflib_plan import values_first
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DATA = """
 @prefix ex: <https://example.org/plan#> .
@@ -72,3 +76,13 @@ def test_values_inside_exists_and_optional_are_planned_too() -> None:
     as_written, planned = prepareQuery(text), prepareQuery(text)
     assert values_first(planned.algebra) == 2
     assert _answers(planned, graph) == _answers(as_written, graph) != set()
+
+
+def test_the_shared_prepared_queries_stay_as_written(kb) -> None:
+    """The rdflib engine plans a private copy: the multi-case batch path compares the shared algebra
+    with its rewrite, and a swapped shared copy sent eight rules to the slow case-by-case path."""
+    from reasoner import recommend
+    from reasoner.batch.multicase import MultiCaseRules
+
+    recommend(ROOT / "examples" / "seed-case.ttl", kb=kb, engine="rdflib")
+    assert MultiCaseRules(kb).fallbacks() == {}

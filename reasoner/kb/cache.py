@@ -253,6 +253,12 @@ def _dump_query(query: Any) -> bytes:
     return buffer.getvalue()
 
 
+def copy_prepared_query(query: Any) -> Any:
+    """A private copy of a prepared query (the same pickling the disk cache uses), for a caller that
+    changes its algebra: the query :func:`prepare_query` returns is shared by every caller."""
+    return pickle.loads(_dump_query(query))  # noqa: S301 - our own bytes, made just now
+
+
 def load_prepared_query(text: str) -> Any | None:
     """rdflib's prepared form of ``text`` from the cache, or None."""
     directory = cache_directory()

@@ -8,7 +8,7 @@ from rdflib import Graph
 from rdflib.plugins.sparql.sparql import Query
 
 from ...errors import RuleExecutionError
-from ...kb.cache import prepare_query
+from ...kb.cache import copy_prepared_query, prepare_query
 from ..._runtime.limits import query_time_limit, run_with_time_limit
 from ...kb.knowledge import Rule
 from ..._runtime.graph_pool import GraphPool
@@ -57,19 +57,21 @@ class RdflibEngine:
     def __init__(self, ontology: Graph) -> None:
         self.ontology = ontology
         self.pool = GraphPool(ontology)  # graphs already holding the ontology (graph_pool.py)
-        self._planned: set[int] = set()  # ids of prepared queries already given their VALUES-first plan
+        self._planned: dict[str, Query] = {}  # rule text -> its prepared query with the VALUES-first plan
 
     def prepared(self, rule: Rule) -> Query:
         """The rule's prepared query. Preparing costs ~45 ms a rule; kbcache.prepare_query
         keeps each one in memory and on disk, keyed by the query text."""
-        try:
-            query = prepare_query(rule.query_text)
-        except Exception as exc:
-            raise RuleExecutionError(f"rule '{rule.rule_id}' does not parse: {exc}", source=str(rule.query_path)) from None
-        if id(query) not in self._planned:  # an id reused after prepare_query drops a query only leaves that query unplanned
-            values_first(query.algebra)  # in place and idempotent: the prepared query is shared (rdflib_plan.py)
-            self._planned.add(id(query))
-        return query  # type: ignore[no-any-return]
+        planned = self._planned.get(rule.query_text)
+        if planned is None:
+            try:
+                shared = prepare_query(rule.query_text)
+            except Exception as exc:
+                raise RuleExecutionError(f"rule '{rule.rule_id}' does not parse: {exc}", source=str(rule.query_path)) from None
+            planned = copy_prepared_query(shared)  # the shared one stays as written (batch compares its algebra)
+            values_first(planned.algebra)  # rdflib_plan.py
+            self._planned[rule.query_text] = planned
+        return planned
 
     def open(self, data: Graph) -> RdflibSession:
         return RdflibSession(self, data)
