@@ -26,6 +26,7 @@ from rdflib import Graph
 from .._runtime import safety
 from .._runtime.graph_pool import GraphPool
 from ..errors import KnowledgeBaseError
+from ..kb.cache import prepare_query
 
 __all__ = ["PHASES", "MappingSet", "mapping_set", "run_mapping"]
 
@@ -119,7 +120,7 @@ def _run_rdflib(view_jsonld: bytes, mappings: MappingSet) -> bytes:
                 if query_phase != phase:
                     continue
                 try:
-                    built += work.query(text).graph
+                    built += work.query(prepare_query(text)).graph  # parsed once per process (and kept on disk)
                 except Exception as exc:  # noqa: BLE001 - any rule failure is a broken knowledge base
                     raise KnowledgeBaseError(f"mapping rule failed: {' '.join(str(exc).split())[:300]}", source=str(path)) from None
             facts += built
