@@ -21,23 +21,36 @@ _outer_cache: str | None = None
 _session_cache: str | None = None
 
 
+#: set by the controlling process: the run's cache, which pytest-xdist workers (started after
+#: pytest_configure, with a copy of its environment) share instead of making their own
+RUN_CACHE_ENV = "GLR_TEST_RUN_CACHE_DIR"
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Point $GLR_CACHE_DIR at a fresh private directory for this session (subprocesses inherit it).
+    """Point $GLR_CACHE_DIR at a fresh private directory for this run (workers and subprocesses inherit it).
 
     Why: a cache left by an earlier run, another checkout or the user's own
-    ~/.cache/glr must never decide a result, and two sessions at once must
-    not share entries.
+    ~/.cache/glr must never decide a result, and two runs at once must not
+    share entries. The workers of one run do share it: each would otherwise
+    parse the same knowledge base and prepare the same queries again (entries
+    are written atomically, and any entry is the same whoever writes it).
     """
     global _outer_cache, _session_cache
     _outer_cache = os.environ.get(CACHE_ENV)
+    inherited = os.environ.get(RUN_CACHE_ENV)
+    if hasattr(config, "workerinput") and inherited:  # a worker of this run: its controller owns the directory
+        os.environ[CACHE_ENV] = inherited
+        return
     _session_cache = tempfile.mkdtemp(prefix="glr-test-cache-")  # mode 0700: the cache accepts only private directories
     os.environ[CACHE_ENV] = _session_cache
+    os.environ[RUN_CACHE_ENV] = _session_cache
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Remove the session's cache and give back the caller's setting."""
+    """Remove the run's cache (its owner does) and give back the caller's setting."""
     if _session_cache is not None:
         shutil.rmtree(_session_cache, ignore_errors=True)
+        os.environ.pop(RUN_CACHE_ENV, None)
     if _outer_cache is None:
         os.environ.pop(CACHE_ENV, None)
     else:

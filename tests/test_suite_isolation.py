@@ -17,6 +17,8 @@ def test_the_knowledge_base_cache_belongs_to_this_session() -> None:
     assert directory is not None and directory.name.startswith("glr-test-cache-")
     assert Path(os.environ["GLR_CACHE_DIR"]) == directory
     assert not directory.is_relative_to(ROOT) and not directory.is_relative_to(Path.home() / ".cache")
+    # the run's one cache, shared by its pytest-xdist workers (made by the controlling process)
+    assert os.environ.get("GLR_TEST_RUN_CACHE_DIR") == str(directory)
 
 
 def test_no_test_reads_the_shared_folder_beside_the_checkout() -> None:
