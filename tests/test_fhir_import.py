@@ -234,3 +234,16 @@ def test_a_bundle_that_does_not_make_a_valid_case_exits_1_and_still_reports_the_
     document = json.loads(captured.out)
     assert document["validation"]["conforms"] is False and document["fhir_import"]["unmapped_resources"] == []
     assert "lumbar fusion has no date" in captured.err
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_an_import_leaves_nothing_behind_for_the_next(engine: str) -> None:
+    """Both engines lend a store or graph that already holds the code maps (reasoner/fhir/mapping.py):
+    one bundle's view and facts must never reach the next bundle's import."""
+    seed, other = SEED_BUNDLE.read_bytes(), (ROOT / "examples" / "fhir" / "worsening-with-new-weakness.json").read_bytes()
+    other_first = set(import_fhir_bytes(other, source="other", engine=engine).graph)
+    seed_first = set(import_fhir_bytes(seed, source="seed", engine=engine).graph)
+    other_again = set(import_fhir_bytes(other, source="other", engine=engine).graph)
+    seed_again = set(import_fhir_bytes(seed, source="seed", engine=engine).graph)
+    assert other_again == other_first and seed_again == seed_first
+    assert seed_first != other_first
