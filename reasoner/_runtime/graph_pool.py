@@ -34,8 +34,7 @@ class GraphPool:
     """Graphs holding a snapshot of ``base``, taken when the pool is made."""
 
     def __init__(self, base: Graph, new_graph: Callable[[], Graph] = Graph, *, keep: int = 8) -> None:
-        self._base = Graph()
-        self._base += base  # a snapshot: later changes to ``base`` do not reach lent graphs
+        self._base = tuple(base)  # a snapshot: later changes to ``base`` do not reach lent graphs
         self._new_graph = new_graph
         self._keep = keep  # enough for the server's threads, few enough to bound memory (~2 MB each)
         self._idle: list[Graph] = []
@@ -47,7 +46,7 @@ class GraphPool:
             if self._idle:
                 return self._idle.pop()
         graph = self._new_graph()
-        graph += self._base
+        graph.addN((s, p, o, graph) for s, p, o in self._base)  # in the base's own order, as ``graph += base`` adds
         return graph
 
     def add(self, graph: Graph, triples: Iterable[Triple]) -> list[Triple]:

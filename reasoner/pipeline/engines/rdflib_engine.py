@@ -68,8 +68,10 @@ class RdflibEngine:
                 shared = prepare_query(rule.query_text)
             except Exception as exc:
                 raise RuleExecutionError(f"rule '{rule.rule_id}' does not parse: {exc}", source=str(rule.query_path)) from None
-            planned = copy_prepared_query(shared)  # the shared one stays as written (batch compares its algebra)
-            values_first(planned.algebra)  # rdflib_plan.py
+            planned = shared
+            if "VALUES" in rule.query_text.upper():  # only a VALUES block makes a join to reorder (rdflib_plan.py)
+                planned = copy_prepared_query(shared)  # the shared one stays as written (batch compares its algebra)
+                values_first(planned.algebra)
             self._planned[rule.query_text] = planned
         return planned
 
