@@ -35,7 +35,7 @@ def test_pyrudof_first_pass_gives_pyshacl_records(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "examples", cases / "examples")
     _synthetic().write_directory(8, cases / "synthetic", seed=11)
     reference, fast = tmp_path / "pyshacl.ndjson", tmp_path / "pyrudof.ndjson"
-    run_batch(cases, reference, config=BatchConfig(engine="oxigraph"), workers=1)
+    run_batch(cases, reference, config=BatchConfig(engine="oxigraph", validator="pyshacl"), workers=1)
     run_batch(cases, fast, config=BatchConfig(engine="oxigraph", validator="pyrudof"), workers=1)
     read = lambda p: [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]  # noqa: E731
     expected, got = read(reference), read(fast)

@@ -17,20 +17,23 @@ from typing import Any
 from .output import EncodedRecord
 from .sources import CaseItem
 
-__all__ = ["BatchConfig", "init_worker", "process_item", "process_chunk", "Outcome"]
+__all__ = ["BatchConfig", "init_worker", "process_item", "process_chunk", "Outcome", "pyrudof_available"]
 
 
 @dataclass(frozen=True)
 class BatchConfig:
     """What every worker needs to know; small and picklable."""
 
-    engine: str = "rdflib"
+    #: oxigraph: the multi-case path; records identical to rdflib's (tests/test_batch_multicase.py)
+    engine: str = "oxigraph"
     kb_dirs: tuple[str, ...] = ()
     as_of: str | None = None
     max_bytes: int = 10 * 1024 * 1024
     derivations: bool = False
     deny_network: bool = False
-    validator: str = "pyshacl"  # or "pyrudof": see reasoner/batch/rudof.py
+    #: "pyrudof" (a first pass, reasoner/batch/rudof.py), "pyshacl", or "auto": pyrudof where it is
+    #: installed (a core dependency where it ships wheels), else pySHACL; records are the same.
+    validator: str = "auto"
     #: cases per Oxigraph store (reasoner/batch/multicase.py); 1 = the per-case path. rdflib is always
     #: per case. 25: measured, the rule time per case stops falling there (docs/performance.md).
     cases_per_store: int = 25
@@ -78,14 +81,14 @@ def init_worker(config: BatchConfig) -> None:
         for rule in kb.rules:
             prepare(rule)
     validator = None
-    if config.validator == "pyrudof":
+    if config.validator == "pyrudof" or (config.validator == "auto" and pyrudof_available()):
         from .rudof import RudofFirstValidator
 
         validator = RudofFirstValidator(kb)
-    elif config.validator != "pyshacl":
+    elif config.validator not in ("pyshacl", "auto"):
         from ..errors import UsageError
 
-        raise UsageError(f"unknown validator '{config.validator}'; choose pyshacl or pyrudof.")
+        raise UsageError(f"unknown validator '{config.validator}'; choose auto, pyshacl or pyrudof.")
     multi = many_valid = None
     if config.multi_case:
         from .multicase import MultiCaseRules
@@ -97,6 +100,17 @@ def init_worker(config: BatchConfig) -> None:
             many_valid = BatchValidator(kb)
     _STATE.clear()
     _STATE.update(config=config, kb=kb, validator=validator, multi=multi, batch_validator=many_valid)
+
+
+def pyrudof_available() -> bool:
+    """True when pyrudof imports: ``--validator auto`` then uses it as the first pass.
+
+    Imported, not just looked up: a wheel built for another C library fails only on import."""
+    try:
+        import pyrudof  # noqa: F401
+    except Exception:  # noqa: BLE001 - ImportError, or a native library that does not load here
+        return False
+    return True
 
 
 def _error(source: str, exc: BaseException) -> Outcome:
