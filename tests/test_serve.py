@@ -487,3 +487,28 @@ def test_cors_on_for_listed_origins(dataset) -> None:
     assert allowed.headers["access-control-allow-origin"] == "http://notebook.local"
     other = asyncio.run(preflight("http://evil.example"))
     assert other.headers.get("access-control-allow-origin") != "http://evil.example"
+
+
+def test_many_cases_start_up_serves_what_one_by_one_serves(kb, dataset, monkeypatch) -> None:
+    """From ``MANY_CASES`` cases on, start-up reasons as ``glr batch`` does (issue 17): same dataset."""
+    import pyoxigraph as ox
+    from rdflib.compare import isomorphic
+
+    from reasoner.server import dataset as served
+
+    assert len(dataset.cases) + len(dataset.skipped) < served.MANY_CASES  # the fixture took the one-by-one path
+    monkeypatch.setattr(served, "MANY_CASES", 2)
+    many = build_dataset([EXAMPLES], kb=kb, engine="oxigraph")
+    assert many.cases == dataset.cases and many.skipped == dataset.skipped
+    assert many.graph_sizes == dataset.graph_sizes
+    stores = []
+    for nquads in (dataset.nquads, many.nquads):
+        store = ox.Store()
+        store.load(nquads, format=ox.RdfFormat.N_QUADS)
+        stores.append(store)
+
+    def graph(store: ox.Store, name: str) -> Graph:
+        return Graph().parse(data=store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name)), format="nt")
+
+    for name in dataset.graph_sizes:  # blank nodes (premises) get new labels: compare up to them
+        assert isomorphic(graph(stores[0], name), graph(stores[1], name)), name

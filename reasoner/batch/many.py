@@ -14,9 +14,9 @@ import time
 from typing import Any
 
 from .sources import CaseItem
-from .worker import Outcome, _case_input, _error, _invalid_outcome, _result_outcome, process_item
+from .worker import Outcome, _case_input, _error, _invalid_outcome, _result_outcome
 
-__all__ = ["process_many", "validate_prepared", "defer_validation"]
+__all__ = ["process_many", "reason_many", "validate_prepared", "defer_validation"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def defer_validation(data: Any, *, shapes: Any, ontology: Any, source: str | Non
 
 def validate_prepared(together: Any, prepared_cases: list[tuple[int, Any]], items: list[CaseItem], outcomes: list[Any], state: dict[str, Any]) -> None:
     """Every prepared case's report: cleared by the batch step, else from the per-case validator;
-    a case whose validation fails gets its error record in ``outcomes`` (by item index)."""
+    a case whose validation fails gets its exception in ``outcomes`` (by item index)."""
     from ..pipeline.validation import ValidationReport
 
     kb = state["kb"]
@@ -45,22 +45,42 @@ def validate_prepared(together: Any, prepared_cases: list[tuple[int, Any]], item
         except BaseException as exc:  # noqa: BLE001 - one bad case must not stop the batch
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
-            outcomes[index] = _error(items[index].source, exc)
+            outcomes[index] = exc
         prepared.timings["validate"] = share + time.perf_counter() - started
 
 
 def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
     """One record per item, in order; the conforming cases' rules run in one store."""
+    from ..pipeline.validation import ValidationReport
+
+    config = state["config"]
+    outcomes: list[Outcome] = []
+    for item, answer in zip(items, reason_many(items, state)):
+        if isinstance(answer, BaseException):
+            outcomes.append(_error(item.source, answer))
+        elif isinstance(answer, ValidationReport):
+            outcomes.append(_invalid_outcome(item, answer.to_json()))
+        else:
+            outcomes.append(_result_outcome(item, answer, config))
+    return outcomes
+
+
+def reason_many(items: list[CaseItem], state: dict[str, Any]) -> list[Any]:
+    """Per item, in order: its RecommendationResult (it conforms and its rules ran), its
+    ValidationReport (it does not conform), or the exception that stopped it — what
+    :func:`reasoner.pipeline.run.recommend` returns or raises for that case alone.
+
+    Why separate from the records: ``glr serve`` builds its dataset from the results."""
     from ..errors import InputError
     from ..pipeline.run import explain_prepared, prepare_case
 
     config, kb = state["config"], state["kb"]
     together = state.get("batch_validator")
-    outcomes: list[Outcome | None] = [None] * len(items)
+    answers: list[Any] = [None] * len(items)
     prepared_cases: list[tuple[int, Any]] = []
     for index, item in enumerate(items):
         if item.error is not None:
-            outcomes[index] = _error(item.source, InputError(item.error, source=item.source))
+            answers[index] = InputError(item.error, source=item.source)
             continue
         try:
             prepared_cases.append(
@@ -79,17 +99,16 @@ def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
         except BaseException as exc:  # noqa: BLE001 - one bad case must not stop the batch
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
-            outcomes[index] = _error(item.source, exc)
+            answers[index] = exc
     if together is not None:
-        validate_prepared(together, prepared_cases, items, outcomes, state)
+        validate_prepared(together, prepared_cases, items, answers, state)
     ready: list[tuple[int, Any]] = []
     for index, prepared in prepared_cases:
-        item = items[index]
-        if outcomes[index] is not None:
+        if answers[index] is not None:
             continue
         try:
             if not prepared.report.conforms:
-                outcomes[index] = _invalid_outcome(item, prepared.report.to_json())
+                answers[index] = prepared.report
                 continue
             if prepared.case_iri is None:
                 raise InputError(
@@ -100,28 +119,48 @@ def process_many(items: list[CaseItem], state: dict[str, Any]) -> list[Outcome]:
         except BaseException as exc:  # noqa: BLE001 - one bad case must not stop the batch
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
-            outcomes[index] = _error(item.source, exc)
-    if ready:
-        started = time.perf_counter()
+            answers[index] = exc
+    if not ready:
+        return answers
+    started = time.perf_counter()
+    try:
+        derived = state["multi"].run([(prepared.case_iri, prepared.graph) for _, prepared in ready])
+    except Exception:  # a bug here must cost speed, never answers: redo these cases one by one
+        _LOG.exception("multi-case rule run failed; processing its %d cases one by one", len(ready))
+        for index, _ in ready:
+            answers[index] = _recommend_alone(items[index], state)
+        return answers
+    seconds = (time.perf_counter() - started) / len(ready)
+    for (index, prepared), graph in zip(ready, derived):
+        if isinstance(graph, BaseException):
+            answers[index] = graph
+            continue
         try:
-            derived = state["multi"].run([(prepared.case_iri, prepared.graph) for _, prepared in ready])
-        except Exception:  # a bug here must cost speed, never records: redo these cases one by one
-            _LOG.exception("multi-case rule run failed; processing its %d cases one by one", len(ready))
-            for index, _ in ready:
-                outcomes[index] = process_item(items[index])
-            return [o for o in outcomes if o is not None]
-        seconds = (time.perf_counter() - started) / len(ready)
-        for (index, prepared), graph in zip(ready, derived):
-            item = items[index]
-            if isinstance(graph, BaseException):
-                outcomes[index] = _error(item.source, graph)
-                continue
-            try:
-                result = explain_prepared(prepared, kb=kb, engine=config.engine, derived=graph, rules_seconds=seconds)
-                outcomes[index] = _result_outcome(item, result, config)
-            except BaseException as exc:  # noqa: BLE001
-                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                    raise
-                outcomes[index] = _error(item.source, exc)
-    return [o for o in outcomes if o is not None]
+            answers[index] = explain_prepared(prepared, kb=kb, engine=config.engine, derived=graph, rules_seconds=seconds)
+        except BaseException as exc:  # noqa: BLE001
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            answers[index] = exc
+    return answers
 
+
+def _recommend_alone(item: CaseItem, state: dict[str, Any]) -> Any:
+    """The per-case path for one item: its result, its report if it does not conform, or its error."""
+    from ..pipeline.run import recommend
+
+    config = state["config"]
+    try:
+        result = recommend(
+            _case_input(item, config),
+            kb=state["kb"],
+            as_of=config.as_of,
+            engine=config.engine,
+            max_bytes=config.max_bytes,
+            source=item.source,
+            validator=state["validator"],
+        )
+    except BaseException as exc:  # noqa: BLE001
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return exc
+    return result if result.validation.conforms else result.validation

@@ -17,7 +17,7 @@ from typing import Any
 from .output import EncodedRecord
 from .sources import CaseItem
 
-__all__ = ["BatchConfig", "init_worker", "process_item", "process_chunk", "Outcome", "pyrudof_available"]
+__all__ = ["BatchConfig", "init_worker", "worker_state", "process_item", "process_chunk", "Outcome", "pyrudof_available"]
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,18 @@ def init_worker(config: BatchConfig) -> None:
     from pathlib import Path
 
     from ..kb.knowledge import load_knowledge_base
-    from ..pipeline.run import _engine
 
     kb = load_knowledge_base(modules=[Path(d) for d in config.kb_dirs]) if config.kb_dirs else load_knowledge_base()
+    _STATE.clear()
+    _STATE.update(worker_state(config, kb))
+
+
+def worker_state(config: BatchConfig, kb: Any) -> dict[str, Any]:
+    """What a worker keeps for ``config``: the knowledge base, its compiled rules, the validators.
+
+    Also used by ``glr serve`` to reason over its cases as a batch does (reasoner/server/dataset.py)."""
+    from ..pipeline.run import _engine
+
     kb.ontology_for_rules()  # worked out once per worker, it speeds up every case (reasoner/kb/footprint.py)
     engine = _engine(kb, config.engine)
     prepare = getattr(engine, "prepared", None)  # rdflib compiles queries; do it now, not per case
@@ -98,8 +107,7 @@ def init_worker(config: BatchConfig) -> None:
             from .validate_many import BatchValidator
 
             many_valid = BatchValidator(kb)
-    _STATE.clear()
-    _STATE.update(config=config, kb=kb, validator=validator, multi=multi, batch_validator=many_valid)
+    return dict(config=config, kb=kb, validator=validator, multi=multi, batch_validator=many_valid)
 
 
 def pyrudof_available() -> bool:

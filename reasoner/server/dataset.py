@@ -158,6 +158,38 @@ def _count_results(result: object) -> int:
     return sum(len(getattr(result, k, ())) for k in kinds)
 
 
+#: from this many cases on, start-up reasons over them as ``glr batch`` does, many per Oxigraph store
+#: (reasoner/batch/many.py): setting that up costs ~0.6 s, less than it saves from here on
+MANY_CASES = 25
+
+
+def _answers(files: list[Path], *, kb: "KnowledgeBase", engine: str, as_of: dt.date | str | None) -> list[object]:
+    """Per file, what :func:`reasoner.recommend` returns for it (or raises): one by one, or,
+    for many cases on Oxigraph, a store of cases at a time with the same answers
+    (tests/test_batch_multicase.py; tests/test_serve.py compares the two datasets)."""
+    from ..pipeline.run import recommend
+
+    if engine != "oxigraph" or len(files) < MANY_CASES:
+        answers: list[object] = []
+        for path in files:
+            try:
+                answers.append(recommend(path, kb=kb, as_of=as_of, engine=engine))
+            except Exception as exc:  # noqa: BLE001 - the caller decides, as before, what stops the server
+                answers.append(exc)
+        return answers
+    from ..batch.many import reason_many
+    from ..batch.sources import CaseItem
+    from ..batch.worker import BatchConfig, worker_state
+
+    config = BatchConfig(engine=engine, as_of=as_of)  # type: ignore[arg-type]  (prepare_case takes a date too)
+    state = worker_state(config, kb)
+    answers = []
+    for start in range(0, len(files), config.cases_per_store):
+        chunk = files[start : start + config.cases_per_store]
+        answers.extend(reason_many([CaseItem(source=str(p), path=str(p)) for p in chunk], state))
+    return answers
+
+
 def build_dataset(
     paths: Iterable[str | Path],
     *,
@@ -173,7 +205,6 @@ def build_dataset(
     import pyoxigraph as ox
 
     from ..errors import GlrError
-    from ..pipeline.run import recommend
 
     store = ox.Store()
     _add_graph(store, kb.ontology, ONTOLOGY_GRAPH)
@@ -181,15 +212,16 @@ def build_dataset(
     served: list[ServedCase] = []
     files, skipped = _scan(paths)
     taken: dict[str, str] = {}
-    for path in files:
-        try:
-            result = recommend(path, kb=kb, as_of=as_of, engine=engine)
-        except GlrError as exc:
-            skipped.append(SkippedCase(str(path), str(exc), _summary(exc)))
+    for path, answer in zip(files, _answers(files, kb=kb, engine=engine, as_of=as_of)):
+        if isinstance(answer, GlrError):
+            skipped.append(SkippedCase(str(path), str(answer), _summary(answer)))
             continue
-        if not result.validation.conforms:
+        if isinstance(answer, BaseException):
+            raise answer
+        if not answer.validation.conforms:
             skipped.append(SkippedCase(str(path), "does not conform to the case shapes (run `glr validate` on it)"))
             continue
+        result = answer
         case_iri = result.case
         if case_iri in taken:
             skipped.append(SkippedCase(
