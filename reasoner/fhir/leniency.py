@@ -78,16 +78,17 @@ def _names_in(node: Any, out: set[str]) -> None:
 
 def read_elements(query_texts: Iterable[str]) -> frozenset[str]:
     """The FHIR element names (local names of ``http://hl7.org/fhir/`` IRIs) the given SPARQL queries mention."""
-    return _read_elements(tuple(query_texts))
+    return frozenset().union(*(_elements_of(text) for text in query_texts))
 
 
-@functools.lru_cache(maxsize=8)
-def _read_elements(query_texts: tuple[str, ...]) -> frozenset[str]:
-    from rdflib.plugins.sparql import prepareQuery
+@functools.lru_cache(maxsize=256)
+def _elements_of(query_text: str) -> frozenset[str]:
+    """One query's element names; its parse comes from the knowledge-base cache (reasoner/kb/cache.py):
+    parsing the mapping rules with rdflib took ~5 s of CPU on a process's first CDS Hooks request."""
+    from ..kb.cache import prepare_query
 
     out: set[str] = set()
-    for text in query_texts:
-        _names_in(prepareQuery(text).algebra, out)
+    _names_in(prepare_query(query_text).algebra, out)
     return frozenset(out)
 
 
