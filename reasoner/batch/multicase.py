@@ -43,6 +43,7 @@ from ..kb.knowledge import KnowledgeBase, Rule
 from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limit
 from ..vocab import GLR, PROV
 from .kbgraph import KB_GRAPH, KbGraphForm, kb_graph_form
+from .slim import SLIM_GRAPH, slim_footprint
 from .rewrite import Rewrite, membership_update, rewrite_rule
 
 __all__ = ["MultiCaseRules"]
@@ -63,8 +64,8 @@ class MultiCaseRules:
     """The knowledge base's rules, rewritten once, run over batches of cases."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        from ..kb.footprint import rules_predicates
         from ..kb.cache import prepare_query
+        from ..kb.footprint import rules_predicates
 
         self.kb = kb
         ontology = kb.rule_inputs()
@@ -93,6 +94,13 @@ class MultiCaseRules:
                 self.kb_forms[rule_id] = form
         self._kb_graph = ox.NamedNode(KB_GRAPH)
         self._kb_quads = [ox.Quad(s, p, o, self._kb_graph) for s, p, o in self._ontology]
+        # The footprint without the type declarations no rule can read (reasoner/batch/slim.py),
+        # copied into case graphs while no case or derived triple names a dropped class.
+        self._slim = slim_footprint(self._ontology, [q.algebra if q is not None else None for q in queries])
+        self._slim_graph = ox.NamedNode(SLIM_GRAPH)
+        self._slim_quads = [ox.Quad(s, p, o, self._slim_graph) for s, p, o in self._slim.kept] if self._slim else []
+        self._slim_store: ox.Store | None = None  # the store whose case graphs hold the slim copy
+        self._slim_stage: int | None = None  # the stage whose derived triples were checked
         # Case graph names depend only on the position in a store.
         self._names = [ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}") for index in range(1024)]
 
@@ -111,7 +119,13 @@ class MultiCaseRules:
         # (kept, they slowed the garbage collector during parsing, docs/performance.md).
         store.extend(self._kb_quads)
         names = [self._name(index) for index in range(len(cases))]
-        store.update(" ;\n".join(f"ADD <{KB_GRAPH}> TO <{name.value}>" for name in names))
+        slim = self._slim is not None
+        self._slim_store, self._slim_stage = (store if slim else None), None
+        if slim:
+            store.extend(self._slim_quads)
+        store.update(" ;\n".join(f"ADD <{SLIM_GRAPH if slim else KB_GRAPH}> TO <{name.value}>" for name in names))
+        if slim:
+            store.remove_graph(self._slim_graph)
         for index, (iri, graph) in enumerate(cases):
             name = names[index]
             quads = [ox.Quad(term(s), term(p), term(o), name) for s, p, o in graph]  # type: ignore[arg-type]
@@ -121,6 +135,8 @@ class MultiCaseRules:
             derived.bind("glr", GLR)
             derived.bind("prov", PROV)
             state.append(_Case(iri, name, derived))
+        if slim and not self._slim.clean_in(store, KB_GRAPH):  # type: ignore[union-attr]
+            self._unslim(store, state, membership=False)  # a case names a dropped class: the whole footprint
         for stage in self.kb.stages():
             if self._membership is not None:
                 store.update(self._membership)
@@ -151,12 +167,27 @@ class MultiCaseRules:
 
     def _answer(self, store: ox.Store, rule: Rule, state: list[_Case], live: list[int], used: set[str]) -> dict[int, list[Triple]]:
         """Raw CONSTRUCT triples per case index; cases whose query failed get their error set."""
+        if self._slim_store is store and self._slim_stage != rule.stage:
+            # derived triples arrive between stages: check once per stage
+            self._slim_stage = rule.stage
+            if not self._slim.clean_in(store, KB_GRAPH):  # type: ignore[union-attr]
+                self._unslim(store, state, membership=True)
         rewrite = self.rewrites[rule.rule_id]
         if rewrite.query is None:
             return {i: self._one_as_written(store, rule, state, i) for i in live}
         form = self.kb_forms.get(rule.rule_id)
         query = form.query if form is not None and form.applies(used) else rewrite.query
         return self._bisect(store, rule, rewrite, query, state, live)
+
+    def _unslim(self, store: ox.Store, state: list[_Case], *, membership: bool) -> None:
+        """Give every case graph the whole footprint, and the membership triples it implies:
+        a case or derived triple names a class the slim copy left out (reasoner/batch/slim.py)."""
+        _LOG.info("a case or derived triple names a class left out of the case graphs: copying the whole footprint")
+        dropped = self._slim.dropped  # type: ignore[union-attr]
+        store.extend([ox.Quad(s, p, o, c.graph_name) for c in state if c.error is None for s, p, o in dropped])
+        if membership and self._membership is not None:
+            store.update(self._membership)
+        self._slim_store = None
 
     def _bisect(self, store: ox.Store, rule: Rule, rewrite: Rewrite, query: str, state: list[_Case], live: list[int]) -> dict[int, list[Triple]]:
         if len(live) == 1:

@@ -1,0 +1,192 @@
+"""Issue 17: case graphs of the multi-case store leave out type declarations no rule can read.
+
+The records of the whole path are compared with the per-case path by
+tests/test_batch_multicase.py (every example, fixture and 300 synthetic
+cases); these tests pin what is left out, what keeps the whole footprint,
+and that a store whose case (or derived) triples name a left-out class
+copies the whole footprint in and gives the same derivations.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import OWL, RDFS, URIRef
+
+from reasoner.batch.many import defer_validation
+from reasoner.batch.multicase import MultiCaseRules
+from reasoner.batch.slim import NODE, slim_footprint
+from reasoner.kb.cache import prepare_query
+from reasoner.pipeline.loading import parse_case_bytes
+from reasoner.pipeline.run import prepare_case
+from reasoner.vocab import GLR, RDF
+
+ROOT = Path(__file__).resolve().parent.parent
+PROLOGUE = (
+    "PREFIX glr: <https://w3id.org/glr/ontology#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    "CONSTRUCT { ?x glr:seen glr:It } WHERE {\n"
+)
+N = ox.NamedNode
+TYPE, SUB = N(str(RDF.type)), N(str(RDFS.subClassOf))
+CLASS = N(str(OWL.Class))
+FOOTPRINT = [
+    (N(str(GLR.Symptom)), TYPE, CLASS),
+    (N(str(GLR.NewMotorWeakness)), TYPE, CLASS),
+    (N(str(GLR.NewMotorWeakness)), SUB, N(str(GLR.Symptom))),
+    (N(str(GLR.Present)), TYPE, N(str(GLR.FindingStatus))),
+]
+
+
+def _slim(body: str):  # type: ignore[no-untyped-def]
+    return slim_footprint(FOOTPRINT, [prepare_query(PROLOGUE + body + "\n}").algebra])
+
+
+def test_declarations_no_rule_names_are_left_out_and_every_node_is_kept() -> None:
+    slim = _slim("?x a ?t . ?t rdfs:subClassOf* glr:Symptom .")
+    assert slim is not None
+    status = N(str(GLR.FindingStatus))
+    assert slim.classes == {CLASS, status}  # objects of type triples only, subjects of none, named by no rule
+    assert set(slim.dropped) == {t for t in FOOTPRINT if t[2] in (CLASS, status)}
+    kept = [t for t in slim.kept if t[1] != N(NODE)]
+    assert set(kept) | set(slim.dropped) == set(FOOTPRINT)
+    nodes = {n for s, _, o in FOOTPRINT for n in (s, o)}
+    assert {n for s, _, o in slim.kept for n in (s, o)} == nodes  # owl:Class keeps a node triple
+    # a class a rule names stays: glr:FindingStatus is named here
+    named = _slim("?x a ?t . ?t rdfs:subClassOf* glr:Symptom . ?x glr:status glr:FindingStatus .")
+    assert named is not None and named.classes == {CLASS}
+    # glr:Symptom is a subject (of its declaration) and an object of rdfs:subClassOf: never a dropped class
+    assert N(str(GLR.Symptom)) not in slim.classes
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "?x a ?t .",  # the class of anything: would see owl:Class
+        "?x a ?t . OPTIONAL { ?t rdfs:subClassOf glr:Symptom }",  # an optional part guards nothing
+        "{ ?x a ?t } UNION { ?t rdfs:subClassOf glr:Symptom }",  # nor does another branch
+        "?x a ?t . ?t rdfs:subClassOf* ?u .",  # both ends free: ?u may be owl:Class itself
+        "?x ?p ?t .",  # a variable predicate
+        "?x a/rdfs:subClassOf* ?t .",  # a type path to anything
+        "?t ^a ?x . ?t rdfs:subClassOf glr:Symptom .",  # rdf:type in an inverse path
+        "?x (a|rdfs:subClassOf) glr:Symptom .",  # ... or in an alternative
+        "?x a ?t . FILTER NOT EXISTS { ?y a ?u }",  # under NOT EXISTS too
+        "GRAPH ?g { ?x a glr:Symptom }",  # names a graph
+        "{ SELECT ?x WHERE { ?x a ?t } } ?t rdfs:subClassOf glr:Symptom .",  # a sub-select may hide ?t
+    ],
+)
+def test_what_the_check_cannot_show_keeps_the_whole_footprint(body: str) -> None:
+    assert _slim(body) is None, body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "?x a ?t . ?t rdfs:subClassOf* glr:Symptom .",
+        "?x a ?t ; glr:status glr:Present . glr:NewMotorWeakness rdfs:subClassOf* ?t .",
+        "?x a ?t . ?t rdfs:subClassOf* ?u . VALUES ?u { glr:Symptom glr:NewMotorWeakness }",
+        "?x a ?t . { glr:NewMotorWeakness rdfs:subClassOf* ?t . ?t rdfs:subClassOf* glr:Symptom }",
+        "?x a/rdfs:subClassOf* glr:Symptom . FILTER NOT EXISTS { ?x a ?t . ?t glr:impliedStrength glr:Should }",
+        "{ ?x a ?t . ?t glr:impliedStrength glr:Should } UNION { ?x glr:strength glr:Should }",
+    ],
+)
+def test_guarded_type_patterns_allow_the_slim_copy(body: str) -> None:
+    assert _slim(body) is not None, body
+
+
+def test_the_bundled_rules_get_the_slim_copy(kb) -> None:
+    rules = MultiCaseRules(kb)
+    assert rules._slim is not None
+    assert CLASS in rules._slim.classes and len(rules._slim.dropped) > 300
+
+
+class _Spy(MultiCaseRules):
+    unslimmed: list[bool]
+
+    def _unslim(self, store, state, *, membership):  # type: ignore[no-untyped-def]
+        self.unslimmed.append(membership)
+        super()._unslim(store, state, membership=membership)
+
+
+def _cases(kb, extra: tuple | None) -> list:  # type: ignore[type-arg]
+    spec = importlib.util.spec_from_file_location("glr_synthetic", ROOT / "benchmarks" / "synthetic.py")
+    synthetic = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(synthetic)  # type: ignore[union-attr]
+    prepared = []
+    for n, text in enumerate(synthetic.generate_cases(6, seed=11)):
+        graph = parse_case_bytes(text.encode(), source=f"case-{n}", rdf_format="turtle")
+        prepared.append(prepare_case(graph, kb=kb, validator=defer_validation, source=f"case-{n}"))
+    for case in prepared if extra is not None else ():
+        patient = case.graph.value(case.case_iri, GLR.aboutPatient)
+        for triple in extra:  # type: ignore[union-attr]
+            case.graph.add(tuple(patient if t == "PATIENT" else t for t in triple))  # type: ignore[arg-type]
+    return [(case.case_iri, case.graph) for case in prepared]
+
+
+#: Cases under which the left-out declarations matter: glr:Seroma (an owl:Class) becomes a
+#: present upper-extremity symptom of the patient only through ``glr:Seroma a owl:Class``,
+#: so upper-extremity-symptoms no longer asks for one.
+SEROMA_AS_SYMPTOM = (
+    (OWL.Class, RDFS.subClassOf, GLR.UpperExtremityRadicularSymptom),
+    ("PATIENT", GLR.hasFinding, GLR.Seroma),
+    (GLR.Seroma, GLR.status, GLR.Present),
+)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        None,
+        # cases that name a left-out class
+        ((OWL.Class, RDFS.subClassOf, GLR.NewNeurologicalSymptom),),
+        ((URIRef("urn:x-test:finding"), RDF.type, OWL.Class),),
+        SEROMA_AS_SYMPTOM,
+    ],
+)
+def test_a_case_naming_a_left_out_class_gets_the_whole_footprint_and_the_same_answers(kb, extra) -> None:  # type: ignore[no-untyped-def]
+    spy = _Spy(kb)
+    spy.unslimmed = []
+    whole = MultiCaseRules(kb)
+    whole._slim = None
+    cases = _cases(kb, extra)
+    got = spy.run(cases)
+    assert spy.unslimmed == ([] if extra is None else [False])
+    assert [sorted(g) for g in got] == [sorted(g) for g in whole.run(cases)]  # type: ignore[arg-type]
+
+
+def test_a_derived_triple_naming_a_left_out_class_copies_the_whole_footprint_before_the_next_stage(kb) -> None:  # type: ignore[no-untyped-def]
+    injected = ox.Quad(CLASS, SUB, N(str(GLR.NewNeurologicalSymptom)), ox.NamedNode("urn:x-glr:batch:case-graph:1"))
+
+    last_of_first_stage = kb.rules_in_stage(kb.stages()[0])[-1].rule_id
+
+    class Injecting(_Spy):
+        def _answer(self, store, rule, state, live, used):  # type: ignore[no-untyped-def]
+            answers = super()._answer(store, rule, state, live, used)
+            if rule.rule_id == last_of_first_stage:
+                store.add(injected)  # as a derived triple of the first stage would be, before the next membership update
+            return answers
+
+    spy = Injecting(kb)
+    spy.unslimmed = []
+    whole = Injecting(kb)
+    whole.unslimmed = []
+    whole._slim = None
+    cases = _cases(kb, None)
+    got = spy.run(cases)
+    assert spy.unslimmed == [True]
+    assert [sorted(g) for g in got] == [sorted(g) for g in whole.run(cases)]  # type: ignore[arg-type]
+
+
+def test_without_the_fallback_that_case_would_get_other_answers(kb) -> None:  # type: ignore[no-untyped-def]
+    """The fallback is what keeps the answers: the slim copy alone answers differently."""
+
+    class NoFallback(MultiCaseRules):
+        def _unslim(self, store, state, *, membership):  # type: ignore[no-untyped-def]
+            pass
+
+    whole = MultiCaseRules(kb)
+    whole._slim = None
+    cases = _cases(kb, SEROMA_AS_SYMPTOM)
+    assert [sorted(g) for g in NoFallback(kb).run(cases)] != [sorted(g) for g in whole.run(cases)]  # type: ignore[arg-type]
