@@ -21,6 +21,7 @@ from ..vocab import GLR, RDF
 if TYPE_CHECKING:
     from ..kb.knowledge import KnowledgeBase
     from .results import Evidence, Premise
+    from .results.lookups import Lookups
 
 __all__ = ["Interaction", "InteractionSide", "build_interactions"]
 
@@ -120,7 +121,7 @@ def _fact_side(node: Node, premises: tuple[Premise, ...], label: Any, unknown: b
 
 def build_interactions(
     kb: KnowledgeBase,
-    derived: Graph,
+    derived: Graph | Lookups,
     sides: dict[Node, tuple[str, _Side]],
     *,
     evidence: Any,
@@ -184,10 +185,8 @@ def build_interactions(
                 conditional=bool(fact_sides) and all(f.status == "unknown" for f in fact_sides),
             )
         )
-    order = {kb.catalogue_id(k): i for i, k in enumerate(sorted(kb.knowledge.subjects(RDF.type, GLR.InteractionKind), key=lambda k: _order(kb, k)))}
+    from .results.kbfacts import kb_facts
+
+    order = kb_facts(kb).interaction_order()  # the same order, worked out once per knowledge base
     return tuple(sorted(found, key=lambda x: (order.get(x.kind, len(order)), x.id)))
 
-
-def _order(kb: KnowledgeBase, kind: Node) -> tuple[int, str]:
-    value = kb.knowledge.value(kind, GLR.listOrder)
-    return (int(value.toPython()) if value is not None else 1_000_000, kb.catalogue_id(kind))

@@ -21,7 +21,9 @@ from ...kb.priorities import Priority
 from ..timeline import AsOf
 from ..unconsidered import unconsidered_findings
 from ..validation import ValidationReport
-from ...vocab import GLR, PROV, RDF, RDFS
+from ...vocab import GLR, PROV, RDF
+from .kbfacts import KbFacts, kb_facts, local_id
+from .lookups import CaseLabels, GraphLookups, Lookups
 from .records import (
     Assessment,
     Caution,
@@ -39,38 +41,56 @@ from .records import (
 
 __all__ = ["explain"]
 
-
-def _list_key(kb: KnowledgeBase, kind: Node | None, cid: str) -> tuple[bool, int, str]:
-    """Order within a list: the module's glr:listOrder (lower first; entries without one last), then id."""
-    value = kb.knowledge.value(kind, GLR.listOrder) if kind is not None else None
-    order = int(value.toPython()) if isinstance(value, Literal) else None
-    return (order is None, order or 0, cid)
+# Namespace attribute look-ups build a new IRI each time; these run many times per case.
+_ASSESSMENT = GLR.Assessment
+_CAUTION = GLR.Caution
+_CONDITION = GLR.condition
+_CONDITION_STATE = GLR.conditionState
+_CONDITIONAL_ON = GLR.conditionalOn
+_DATE = GLR.date
+_DEFAULT_PRIORITY = GLR.defaultPriority
+_EXISTING_ORDER = GLR.existingOrder
+_IMAGING_STATUS = GLR.imagingStatus
+_INFORMATION_NEED = GLR.InformationNeed
+_NOT_RECOMMENDED = GLR.NotRecommended
+_OF_KIND = GLR.ofKind
+_PREMISE = GLR.premise
+_PREMISE_PROPERTY = GLR.premiseProperty
+_PREMISE_SUBJECT = GLR.premiseSubject
+_PREMISE_VALUE = GLR.premiseValue
+_PRIORITY = GLR.priority
+_RECOMMENDATION = GLR.Recommendation
+_TEXT_WHEN_ORDERED = GLR.textWhenOrdered
+_UNMET_CONDITION = GLR.unmetCondition
+_USES_ASSESSMENT = GLR.usesAssessment
+_AFFECTS = GLR.affects
+_CATALOGUE_ID = GLR.catalogueId
+_DERIVED_FROM = PROV.wasDerivedFrom
+_GENERATED_BY = PROV.wasGeneratedBy
+_HAD_PLAN = PROV.hadPlan
+_QUALIFIED_ASSOCIATION = PROV.qualifiedAssociation
+_TYPE = RDF.type
 
 
 class _Explainer:
-    def __init__(self, kb: KnowledgeBase, case_graph: Graph, derived: Graph, as_of: AsOf) -> None:
+    def __init__(self, kb: KnowledgeBase, case_graph: Graph, derived: Graph | Lookups, as_of: AsOf, facts: KbFacts | None = None) -> None:
         self.kb = kb
+        self.facts = facts or kb_facts(kb)
         self.case_graph = case_graph
-        self.derived = derived
+        self.case_labels = CaseLabels(case_graph)
+        # the derivation's answers, each pattern asked of the graph once (reasoner/pipeline/results/lookups.py)
+        self.derived: Lookups = GraphLookups(derived) if isinstance(derived, Graph) else derived
         self.as_of = as_of
-        self.rules_by_iri: dict[Node, Rule] = {r.iri: r for r in kb.rules}
-        # elapsed-time property → (the date property it measures from, its unit)
-        self.elapsed_to_date: dict[Node, tuple[URIRef, str]] = {}
-        # whole-months property → the days property of the same date (a 0-month span is stated in days)
-        self.months_to_days: dict[Node, URIRef] = {}
-        for ep in kb.elapsed_properties():
-            self.elapsed_to_date[ep.months_property] = (ep.date_property, "months")
-            self.elapsed_to_date[ep.days_property] = (ep.date_property, "days")
-            self.months_to_days[ep.months_property] = ep.days_property
+        self.rules_by_iri: dict[Node, Rule] = self.facts.rules_by_iri
+        self.elapsed_to_date: dict[Node, tuple[URIRef, str]] = self.facts.elapsed_to_date
+        self.months_to_days: dict[Node, URIRef] = self.facts.months_to_days
         self.sources_cited: dict[str, str] = {}  # source label → review status, for every evidence item shown
-        # the ontology's naming convention for evidence IRIs (glr:localIdPrefix, e.g. "ev-"): ids omit it
-        self.evidence_prefix = str(kb.ontology.value(GLR.EvidenceStatement, GLR.localIdPrefix) or "")
-        # the state of a condition whose rule states none (glr:valueWhenUnstated on glr:conditionState)
-        self.unstated_condition_state = kb.ontology.value(GLR.conditionState, GLR.valueWhenUnstated)
+        self.evidence_prefix = self.facts.evidence_prefix
+        self.unstated_condition_state = self.facts.unstated_condition_state
 
     # -- labels ---------------------------------------------------------
     def label(self, node: Node) -> str:
-        value = self.case_graph.value(node, RDFS.label)
+        value = self.case_labels.get(node)
         if value is not None:
             return str(value)
         kb_label = self.kb.label(node)
@@ -94,8 +114,8 @@ class _Explainer:
             if unit == "months" and str(value) == "0" and days is not None:
                 span = f"{days} day" + ("" if str(days) == "1" else "s")
             return f"{subject_label}{when}: {span} before the as-of date {self.as_of.date.isoformat()}"
-        if prop == RDF.type:
-            date = self.case_graph.value(subject, GLR.date)
+        if prop == _TYPE:
+            date = self.case_graph.value(subject, _DATE)
             class_label = self.label(value)
             if class_label.casefold() in subject_label.casefold():  # the label already says what it is
                 return f"{subject_label}, dated {date}" if date is not None else subject_label
@@ -105,15 +125,16 @@ class _Explainer:
 
     def derived_from(self, subject: Node) -> str:
         """Name the records a case fact came from (prov:wasDerivedFrom, e.g. FHIR resources on import)."""
-        sources = sorted(self.label(src) for src in self.case_graph.objects(subject, PROV.wasDerivedFrom))
+        sources = sorted(self.label(src) for src in self.case_graph.objects(subject, _DERIVED_FROM))
         return f" [from {'; '.join(sources)}]" if sources else ""
 
     def premises(self, result: Node) -> list[Premise]:
         found = []
-        for node in self.derived.objects(result, GLR.premise):
-            s = self.derived.value(node, GLR.premiseSubject)
-            p = self.derived.value(node, GLR.premiseProperty)
-            v = self.derived.value(node, GLR.premiseValue)
+        derived = self.derived
+        for node in derived.objects(result, _PREMISE):
+            s = derived.value(node, _PREMISE_SUBJECT)
+            p = derived.value(node, _PREMISE_PROPERTY)
+            v = derived.value(node, _PREMISE_VALUE)
             if s is None or p is None or v is None:
                 continue
             found.append(Premise(subject=str(s), property=str(p), value=str(v), text=self.premise_text(s, p, v) + self.derived_from(s)))
@@ -121,91 +142,69 @@ class _Explainer:
 
     # -- evidence -------------------------------------------------------
     def evidence(self, iri: Node, role: str) -> Evidence:
-        k = self.kb.knowledge
-        source = k.value(iri, GLR.statedIn)
-        refs = sorted(
-            int(n.toPython()) for r in k.objects(iri, GLR.citesReference) for n in k.objects(r, GLR.referenceNumber)
-        )
-        certainty = k.value(iri, GLR.certainty)
-        conflicts = sorted(
-            {self.evidence_id(c) for c in k.objects(iri, GLR.conflictsWith)} | {self.evidence_id(c) for c in k.subjects(GLR.conflictsWith, iri)}
-        )
+        facts = self.facts.evidence(iri)  # the knowledge base's side, worked out once (kbfacts.py)
+        source, certainty = facts.source, facts.certainty
         source_label = self.label(source) if source is not None else "unknown source"
-        status = k.value(source, GLR.reviewStatus) if source is not None else None
-        self.sources_cited[source_label] = str(status) if status is not None else "review status not stated"
+        self.sources_cited[source_label] = facts.status
         return Evidence(
-            id=self.evidence_id(iri),
-            statement=str(k.value(iri, GLR.claim) or ""),
+            id=facts.id,
+            statement=facts.claim,
             source=source_label,
-            reference=tuple(refs),
+            reference=facts.reference,
             certainty=self.label(certainty) if certainty is not None else "not stated",
-            conflicts_with=tuple(conflicts),
-            source_note=str(k.value(source, GLR.bibliographicStatus) or "") if source is not None else "",
+            conflicts_with=facts.conflicts_with,
+            source_note=facts.source_note,
             role=role,
         )
 
     def evidence_of(self, rules: list[Rule], kind: Node | None) -> tuple[Evidence, ...]:
         """Supporting evidence (rules', then the catalogue entry's), then background evidence not also supporting."""
-        k = self.kb.knowledge
-        supporting: list[Node] = [iri for rule in rules for iri in rule.evidence]
-        supporting += sorted(k.objects(kind, GLR.hasEvidence), key=str) if kind is not None else []
-        background: list[Node] = [iri for rule in rules for iri in sorted(k.objects(rule.iri, GLR.hasBackgroundEvidence), key=str)]
-        background += sorted(k.objects(kind, GLR.hasBackgroundEvidence), key=str) if kind is not None else []
-        seen: set[Node] = set()
-        found = []
-        for role, iris in (("supports", supporting), ("background", background)):
-            for iri in iris:
-                if iri not in seen:
-                    seen.add(iri)
-                    found.append(self.evidence(iri, role))
-        return tuple(found)
+        return tuple(self.evidence(iri, role) for role, iri in self.facts.evidence_items(tuple(rules), kind))
 
     @staticmethod
     def local_id(iri: Node) -> str:
         """The IRI's local name: after its last '#' or '/'."""
-        return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        return local_id(iri)
 
     def evidence_id(self, iri: Node) -> str:
         """An evidence statement's id: its local name without the ontology's glr:localIdPrefix for evidence."""
-        return self.local_id(iri).removeprefix(self.evidence_prefix) if self.evidence_prefix else self.local_id(iri)
+        return self.facts.evidence_id(iri)
 
     # -- one result -----------------------------------------------------
     def rules_of(self, result: Node) -> list[Rule]:
         rules = []
-        for activity in self.derived.objects(result, PROV.wasGeneratedBy):
-            for assoc in self.derived.objects(activity, PROV.qualifiedAssociation):
-                plan = self.derived.value(assoc, PROV.hadPlan)
+        derived = self.derived
+        for activity in derived.objects(result, _GENERATED_BY):
+            for assoc in derived.objects(activity, _QUALIFIED_ASSOCIATION):
+                plan = derived.value(assoc, _HAD_PLAN)
                 if plan in self.rules_by_iri:
                     rules.append(self.rules_by_iri[plan])
         return sorted(rules, key=lambda r: (r.stage, r.rule_id))
 
     def criteria(self, rules: list[Rule]) -> tuple[Criterion, ...]:
-        return tuple(
-            Criterion(rule=rule.rule_id, text=str(text))
-            for rule in rules
-            for text in sorted(self.kb.knowledge.objects(rule.iri, GLR.criterion), key=str)
-        )
+        return tuple(Criterion(rule=rule_id, text=text) for rule_id, text in self.facts.criteria(tuple(rules)))
 
     def common(self, result: Node, result_type: URIRef) -> dict[str, Any]:
-        kind = self.derived.value(result, GLR.ofKind)
+        derived, facts = self.derived, self.facts
+        kind = derived.value(result, _OF_KIND)
         rules = self.rules_of(result)
         primary = next((r for r in rules if r.result_type == result_type), rules[0] if rules else None)
         premises = self.premises(result)
-        assessments = sorted(self.derived.objects(result, GLR.usesAssessment), key=str)
+        assessments = sorted(derived.objects(result, _USES_ASSESSMENT), key=str)
         for assessment in assessments:  # explain down to the case facts
             premises.extend(self.premises(assessment))
         unique: dict[tuple[str, str, str], Premise] = {}
         for p in premises:
             unique.setdefault((p.subject, p.property, p.value), p)
-        notes = sorted({str(n) for rule in rules for n in self.kb.knowledge.objects(rule.iri, GLR.inferenceNote)})
+        notes = facts.notes(tuple(rules))
         return dict(
-            id=self.kb.catalogue_id(kind),
-            label=self.kb.label(kind) or self.kb.catalogue_id(kind),
+            id=facts.catalogue_id(kind),
+            label=self.kb.label(kind) or facts.catalogue_id(kind),
             rule=primary.rule_id if primary else "",
             rules=tuple(r.rule_id for r in rules),
             premises=tuple(sorted(unique.values(), key=lambda p: (p.subject, p.property, p.value))),
             evidence=self.evidence_of(rules, kind),
-            assessments=tuple(self.kb.catalogue_id(self.derived.value(a, GLR.ofKind)) for a in assessments if self.derived.value(a, GLR.ofKind) is not None),
+            assessments=tuple(facts.catalogue_id(derived.value(a, _OF_KIND)) for a in assessments if derived.value(a, _OF_KIND) is not None),
             notes=tuple(notes),
             criteria=self.criteria(rules),
             module=self.module_name(primary.module if primary else None),
@@ -213,32 +212,32 @@ class _Explainer:
 
     def module_name(self, iri: Node | None) -> str:
         """A module's directory name: the id results carry in JSON (``module``) and group by in Markdown."""
-        return next((m.directory.name for m in self.kb.modules if m.iri == iri), "")
+        return self.facts.module_name(iri)
 
     def priority(self, result: Node) -> Priority:
         """The most pressing priority any rule gave the result, else its kind's default, else the lowest level."""
         scale = self.kb.priorities()
-        kind = self.derived.value(result, GLR.ofKind)
-        candidates = list(self.derived.objects(result, GLR.priority)) or list(self.kb.knowledge.objects(kind, GLR.defaultPriority))
+        kind = self.derived.value(result, _OF_KIND)
+        candidates = list(self.derived.objects(result, _PRIORITY)) or list(self.facts.objects(kind, _DEFAULT_PRIORITY))
         levels = [scale.get(c) for c in candidates if isinstance(c, URIRef)]
         return max((p for p in levels if p is not None), key=lambda p: p.rank, default=scale.lowest())
 
     def existing_order(self, result: Node) -> ExistingOrder | None:
-        studies = sorted(self.derived.objects(result, GLR.existingOrder), key=str)  # one, or the first by IRI
+        studies = sorted(self.derived.objects(result, _EXISTING_ORDER), key=str)  # one, or the first by IRI
         if not studies:
             return None
         study = studies[0]
-        status = self.case_graph.value(study, GLR.imagingStatus)
+        status = self.case_graph.value(study, _IMAGING_STATUS)
         return ExistingOrder(subject=str(study), status=self.label(status) if status is not None else "not stated", label=self.label(study))
 
     def recommendation(self, result: Node, raised_needs: set[Node]) -> tuple[Recommendation, Priority]:
-        kind = self.derived.value(result, GLR.ofKind)
+        kind = self.derived.value(result, _OF_KIND)
         order = self.existing_order(result)
-        text = self.kb.knowledge.value(kind, GLR.textWhenOrdered) if order is not None else None
-        conditional = sorted(self.kb.catalogue_id(n) for n in self.kb.knowledge.objects(kind, GLR.conditionalOn) if n in raised_needs)
+        text = self.facts.value(kind, _TEXT_WHEN_ORDERED) if order is not None else None
+        conditional = sorted(self.facts.catalogue_id(n) for n in self.facts.objects(kind, _CONDITIONAL_ON) if n in raised_needs)
         level = self.priority(result)
         rec = Recommendation(
-            **self.common(result, GLR.Recommendation),
+            **self.common(result, _RECOMMENDATION),
             priority=level.name,
             cds_hooks_indicator=level.cds_hooks_indicator,
             fhir_request_priority=level.fhir_request_priority,
@@ -250,17 +249,18 @@ class _Explainer:
 
     def reasons(self, result: Node) -> tuple[Reason, ...]:
         found = []
-        for node in self.derived.objects(result, GLR.unmetCondition):
-            cond = self.derived.value(node, GLR.condition)
-            state = self.derived.value(node, GLR.conditionState) or self.unstated_condition_state
+        derived = self.derived
+        for node in derived.objects(result, _UNMET_CONDITION):
+            cond = derived.value(node, _CONDITION)
+            state = derived.value(node, _CONDITION_STATE) or self.unstated_condition_state
             if cond is None:
                 continue
-            cid = str(self.kb.knowledge.value(cond, GLR.catalogueId) or self.local_id(cond))
+            cid = str(self.facts.value(cond, _CATALOGUE_ID) or self.local_id(cond))
             found.append(Reason(condition=cid, state=self.label(state) if state is not None else "not stated", text=self.kb.label(cond) or cid))
         return tuple(sorted(set(found), key=lambda r: (r.state, r.condition)))
 
     def of_type(self, result_type: URIRef) -> list[Node]:
-        return sorted(set(self.derived.subjects(RDF.type, result_type)), key=str)
+        return sorted(set(self.derived.subjects(_TYPE, result_type)), key=str)
 
 
 def _with_deferrals(ranked: list[tuple[Recommendation, Priority]], kb: KnowledgeBase) -> list[Recommendation]:
@@ -290,47 +290,49 @@ def explain(
     (most pressing first), then the catalogue's glr:listOrder, then id;
     every other list by glr:listOrder, then id.
     """
-    ex = _Explainer(kb, case_graph, derived, as_of)
+    facts = kb_facts(kb)
+    ex = _Explainer(kb, case_graph, derived, as_of, facts)
+    lookups = ex.derived
 
     def kind_of(r: Node) -> Node | None:
-        return derived.value(r, GLR.ofKind)
+        return lookups.value(r, _OF_KIND)
 
     def ordered(items: list[Any], nodes: list[Node]) -> list[Any]:
-        keyed = sorted(zip(items, nodes), key=lambda pair: _list_key(kb, kind_of(pair[1]), pair[0].id))
+        keyed = sorted(zip(items, nodes), key=lambda pair: facts.list_key(kind_of(pair[1]), pair[0].id))
         return [item for item, _ in keyed]
 
-    need_nodes = ex.of_type(GLR.InformationNeed)
+    need_nodes = ex.of_type(_INFORMATION_NEED)
     raised: set[Node] = {kind for kind in map(kind_of, need_nodes) if kind is not None}
-    rec_nodes = ex.of_type(GLR.Recommendation)
+    rec_nodes = ex.of_type(_RECOMMENDATION)
     ranked = [ex.recommendation(r, raised) for r in rec_nodes]
     sides: dict[Node, tuple[str, Any]] = {node: ("recommendation", rec) for (rec, _), node in zip(ranked, rec_nodes)}
-    keys = {rec.id: _list_key(kb, kind_of(node), rec.id) for (rec, _), node in zip(ranked, rec_nodes)}
+    keys = {rec.id: facts.list_key(kind_of(node), rec.id) for (rec, _), node in zip(ranked, rec_nodes)}
     ranked.sort(key=lambda pair: (-pair[1].rank, keys[pair[0].id]))
     recs = _with_deferrals(ranked, kb)
-    not_nodes = ex.of_type(GLR.NotRecommended)
-    not_items = [NotRecommended(**ex.common(r, GLR.NotRecommended), reasons=ex.reasons(r)) for r in not_nodes]
+    not_nodes = ex.of_type(_NOT_RECOMMENDED)
+    not_items = [NotRecommended(**ex.common(r, _NOT_RECOMMENDED), reasons=ex.reasons(r)) for r in not_nodes]
     nots = ordered(not_items, not_nodes)
-    caution_nodes = ex.of_type(GLR.Caution)
-    caution_items = [Caution(**ex.common(r, GLR.Caution), text=kb.text(kind_of(r)) or "") for r in caution_nodes]
+    caution_nodes = ex.of_type(_CAUTION)
+    caution_items = [Caution(**ex.common(r, _CAUTION), text=kb.text(kind_of(r)) or "") for r in caution_nodes]
     cautions = ordered(caution_items, caution_nodes)
     sides.update({node: ("not-recommended", item) for item, node in zip(not_items, not_nodes)})
     sides.update({node: ("caution", item) for item, node in zip(caution_items, caution_nodes)})
     needs = []
     for r in need_nodes:
-        affected = sorted(kb.knowledge.objects(kind_of(r), GLR.affects), key=kb.catalogue_id)
+        affected = sorted(facts.objects(kind_of(r), _AFFECTS), key=facts.catalogue_id)
         needs.append(
             InformationNeed(
-                **ex.common(r, GLR.InformationNeed),
-                affects=tuple(kb.catalogue_id(a) for a in affected),
-                affects_labels=tuple(kb.label(a) or kb.catalogue_id(a) for a in affected),
+                **ex.common(r, _INFORMATION_NEED),
+                affects=tuple(facts.catalogue_id(a) for a in affected),
+                affects_labels=tuple(kb.label(a) or facts.catalogue_id(a) for a in affected),
             )
         )
     needs = ordered(needs, need_nodes)
-    assessment_nodes = ex.of_type(GLR.Assessment)
-    assessments = ordered([Assessment(**ex.common(r, GLR.Assessment)) for r in assessment_nodes], assessment_nodes)
+    assessment_nodes = ex.of_type(_ASSESSMENT)
+    assessments = ordered([Assessment(**ex.common(r, _ASSESSMENT)) for r in assessment_nodes], assessment_nodes)
     from ..interactions import build_interactions
 
-    interactions = build_interactions(kb, derived, sides, evidence=ex.evidence, label=ex.label, rules_of=ex.rules_of, premises=ex.premises)
+    interactions = build_interactions(kb, lookups, sides, evidence=ex.evidence, label=ex.label, rules_of=ex.rules_of, premises=ex.premises)
     return RecommendationResult(
         case=case,
         source=source,
