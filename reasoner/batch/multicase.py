@@ -36,12 +36,12 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
+from ..pipeline.derivation import Derivation
 from ..pipeline.engines.oxigraph_engine import from_ox, to_ox
 from ..errors import RuleExecutionError
 from ..pipeline.inference import _annotate, _skolemise
 from ..kb.knowledge import KnowledgeBase, Rule
 from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limit
-from ..vocab import GLR, PROV
 from .kbgraph import KB_GRAPH, KbGraphForm, kb_graph_form
 from .slim import SLIM_GRAPH, slim_footprint
 from .rewrite import Rewrite, membership_update, rewrite_rule
@@ -56,7 +56,7 @@ Triple = tuple[Node, Node, Node]
 class _Case:
     iri: URIRef
     graph_name: ox.NamedNode
-    derived: Graph
+    derived: list[Triple]  #: the case's derived triples, stage by stage (a stage's repeats dropped)
     error: BaseException | None = None
 
 
@@ -109,7 +109,10 @@ class MultiCaseRules:
         return {rid: rw.reason or "" for rid, rw in self.rewrites.items() if rw.query is None}
 
     def run(self, cases: list[tuple[URIRef, Graph]]) -> list[Graph | BaseException]:
-        """Every case's derivation graph (as ``run_rules`` gives it), or the error its rules raised."""
+        """Every case's derivation graph (as ``run_rules`` gives it), or the error its rules raised.
+
+        Each graph is a :class:`~reasoner.pipeline.derivation.Derivation`: it holds its triples
+        until a graph method is used, and then is the graph this method used to build."""
         store = ox.Store()
         state: list[_Case] = []
         term = _Terms()
@@ -131,13 +134,11 @@ class MultiCaseRules:
             quads = [ox.Quad(term(s), term(p), term(o), name) for s, p, o in graph]  # type: ignore[arg-type]
             used.update(q.predicate.value for q in quads)
             store.extend(quads)
-            derived = Graph()
-            derived.bind("glr", GLR)
-            derived.bind("prov", PROV)
-            state.append(_Case(iri, name, derived))
+            state.append(_Case(iri, name, []))
         if slim and not self._slim.clean_in(store, KB_GRAPH):  # type: ignore[union-attr]
             self._unslim(store, state, membership=False)  # a case names a dropped class: the whole footprint
-        for stage in self.kb.stages():
+        stages = self.kb.stages()
+        for stage in stages:
             if self._membership is not None:
                 store.update(self._membership)
             outputs: dict[int, list[Triple]] = defaultdict(list)
@@ -154,10 +155,11 @@ class MultiCaseRules:
                     # a fifth of a stage's triples repeat (types, shared premises): drop them here, in
                     # first-seen order, so the graph receives the same triples in the same order
                     unique = list(dict.fromkeys(triples))
-                    used.update(str(p) for _, p, _ in unique)
-                    store.extend([ox.Quad(term(s), term(p), term(o), case.graph_name) for s, p, o in unique])  # type: ignore[arg-type]
-                    case.derived += unique
-        return [c.error if c.error is not None else c.derived for c in state]
+                    case.derived.extend(unique)
+                    if stage != stages[-1]:  # after the last stage no rule reads the store, which is dropped
+                        used.update(str(p) for _, p, _ in unique)
+                        store.extend([ox.Quad(term(s), term(p), term(o), case.graph_name) for s, p, o in unique])  # type: ignore[arg-type]
+        return [c.error if c.error is not None else Derivation(c.derived) for c in state]
 
     def _name(self, index: int) -> ox.NamedNode:
         """The name of the case graph at ``index`` in a store."""

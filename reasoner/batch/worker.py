@@ -210,9 +210,9 @@ def _result_outcome(item: CaseItem, result: Any, config: BatchConfig) -> Outcome
         return _invalid_outcome(item, validation)
     derivation = None
     if config.derivations:
-        from ..pipeline.render.rdf import derivation_with_context
+        from ..pipeline.render.rdf import derivation_ntriples
 
-        derivation = derivation_with_context(result).serialize(format="nt")
+        derivation = derivation_ntriples(result)  # the lines of derivation_with_context(result) as N-Triples
     return Outcome(
         record={
             "case_source": item.source,

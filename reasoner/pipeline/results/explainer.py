@@ -22,6 +22,7 @@ from ..timeline import AsOf
 from ..unconsidered import unconsidered_findings
 from ..validation import ValidationReport
 from ...vocab import GLR, PROV, RDF
+from ..derivation import Derivation
 from .kbfacts import KbFacts, kb_facts, local_id
 from .lookups import CaseLabels, GraphLookups, Lookups
 from .records import (
@@ -79,7 +80,8 @@ class _Explainer:
         self.case_graph = case_graph
         self.case_labels = CaseLabels(case_graph)
         # the derivation's answers, each pattern asked of the graph once (reasoner/pipeline/results/lookups.py)
-        self.derived: Lookups = GraphLookups(derived) if isinstance(derived, Graph) else derived
+        # (a batch's derivation answers them itself, without building its graph: reasoner/pipeline/derivation.py)
+        self.derived: Lookups = derived.lookups() if isinstance(derived, Derivation) else GraphLookups(derived) if isinstance(derived, Graph) else derived
         self.as_of = as_of
         self.rules_by_iri: dict[Node, Rule] = self.facts.rules_by_iri
         self.elapsed_to_date: dict[Node, tuple[URIRef, str]] = self.facts.elapsed_to_date

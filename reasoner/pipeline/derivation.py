@@ -1,0 +1,106 @@
+"""One case's derivation graph, kept as its triples until something needs the rdflib graph.
+
+Why: in a batch (reasoner/batch/multicase.py) the derived triples of each
+case used to go into an rdflib graph as each stage ran: ~200 triples per
+case through rdflib's in-memory store, about 1 ms per case, yet a batch
+only reads them back through the explanation (which asks a few patterns,
+reasoner/pipeline/results/lookups.py) and, with ``--derivations``, as
+N-Triples. A :class:`Derivation` is an rdflib :class:`~rdflib.Graph` that
+holds its triples in a list until any graph method is used; then it fills
+itself exactly as the batch path filled its graph before (a new graph, the
+``glr`` and ``prov`` prefixes bound, the triples added in the order they
+were derived, repeats ignored) and from then on *is* a plain ``Graph``
+(its class is switched), so no caller can tell the difference.
+
+The explanation reads it through :meth:`Derivation.lookups` and the batch
+writes it through :meth:`Derivation.unique_triples` without filling it;
+:class:`DerivationIndex` answers those patterns in the order rdflib's
+in-memory store gives (first-added first; tests/test_derivation.py holds
+it to that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rdflib import Graph
+from rdflib.term import Node
+
+from ..vocab import GLR, PROV
+
+__all__ = ["Derivation", "DerivationIndex"]
+
+Triple = tuple[Node, Node, Node]
+
+#: attributes a pending derivation answers without filling its graph
+_OWN = frozenset({"__class__", "__dict__", "_order", "_index", "lookups", "unique_triples", "_fill"})
+
+
+class DerivationIndex:
+    """``objects``/``value``/``subjects`` over triples added in order, as rdflib's in-memory store answers
+    them: its indexes are dicts filled as triples are added, so each answer lists first-added first."""
+
+    def __init__(self, triples: Iterable[Triple]) -> None:
+        by_sp: dict[tuple[Node, Node], list[Node]] = {}
+        by_po: dict[tuple[Node, Node], list[Node]] = {}
+        for s, p, o in triples:  # unique triples: no value is listed twice
+            by_sp.setdefault((s, p), []).append(o)
+            by_po.setdefault((p, o), []).append(s)
+        self._by_sp = by_sp
+        self._by_po = by_po
+
+    def objects(self, subject: Node, predicate: Node) -> tuple[Node, ...]:
+        if subject is None or predicate is None:
+            raise TypeError("a derivation index answers patterns naming both the subject and the predicate")
+        return tuple(self._by_sp.get((subject, predicate), ()))
+
+    def value(self, subject: Node, predicate: Node) -> Node | None:
+        """``Graph.value(subject, predicate)``: the first object, or None."""
+        if subject is None or predicate is None:
+            return None  # rdflib's answer to a pattern with two unknowns
+        found = self._by_sp.get((subject, predicate))
+        return found[0] if found else None
+
+    def subjects(self, predicate: Node, obj: Node) -> tuple[Node, ...]:
+        if predicate is None or obj is None:
+            raise TypeError("a derivation index answers patterns naming both the predicate and the object")
+        return tuple(self._by_po.get((predicate, obj), ()))
+
+
+class Derivation(Graph):
+    """A derivation graph whose triples are added on first use (see the module docstring).
+
+    While it is a ``Derivation`` its triples are pending; once filled it is a plain ``Graph``."""
+
+    def __init__(self, triples: Iterable[Triple] = ()) -> None:
+        super().__init__()
+        self._index: DerivationIndex | None = None
+        # every triple once, first-added first (a graph ignores a repeat, so does this);
+        # set last: its presence marks the graph as not yet filled
+        self._order: dict[Triple, None] = dict.fromkeys(triples)
+
+    def __getattribute__(self, name: str) -> Any:
+        if name not in _OWN and "_order" in object.__getattribute__(self, "__dict__"):
+            object.__getattribute__(self, "_fill")()
+        return object.__getattribute__(self, name)
+
+    def unique_triples(self) -> list[Triple]:
+        """Every triple once, first-added first."""
+        return list(self._order)
+
+    def lookups(self) -> DerivationIndex:
+        """The explanation's reads of this derivation, answered without filling the graph."""
+        if self._index is None:
+            self._index = DerivationIndex(self._order)
+        return self._index
+
+    def _fill(self) -> None:
+        """Become the graph the batch path used to build: prefixes bound, then the triples in order."""
+        order = self.__dict__.pop("_order")
+        del self.__dict__["_index"]
+        self.__class__ = Graph  # type: ignore[assignment]
+        self.bind("glr", GLR)
+        self.bind("prov", PROV)
+        if order:
+            self += list(order)
