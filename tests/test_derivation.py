@@ -146,3 +146,24 @@ def test_knowledge_base_facts_follow_a_change_of_the_knowledge_base() -> None:
     kb.knowledge.add((rule.iri, GLR.inferenceNote, Literal("a note added after loading")))
     assert kb_facts(kb) is not facts
     assert kb_facts(kb).notes((rule,)) == tuple(sorted({*before, "a note added after loading"}))
+
+
+def test_ntriples_rows_are_rdflibs() -> None:
+    from rdflib.plugins.serializers.nt import _nt_row
+
+    from reasoner.pipeline.render.rdf import _Rows
+
+    row = _Rows()
+    terms = [URIRef(f"{EX}a"), BNode("b1"), Literal("x"), Literal("x", lang="en-GB"), Literal("1", datatype=XSD.integer),
+             Literal('tab\\t "quoted"\nnew\rline \u00e9 \U0001f600'), Literal("2026-01-01", datatype=XSD.date)]
+    for triple in _random_triples(3, 200) + [(URIRef(f"{EX}s"), URIRef(f"{EX}p"), o) for o in terms] + [(BNode("b2"), GLR.premise, BNode("b3"))]:
+        assert row(triple) == _nt_row(triple)
+        assert row(triple) == _nt_row(triple)  # the second time from the remembered IRIs
+    bad = URIRef(f"{EX}has space")
+    for _ in range(2):  # an invalid IRI fails every time, as rdflib's serialiser fails
+        try:
+            row((bad, GLR.premise, bad))
+        except Exception as exc:  # noqa: BLE001
+            assert "does not look like a valid URI" in str(exc)
+        else:
+            raise AssertionError("an invalid IRI was written")

@@ -53,14 +53,25 @@ def _grouping(ontology: Graph) -> set[Node]:
 
 def unconsidered_findings(kb: KnowledgeBase, case_graph: Graph) -> tuple[UnconsideredFinding, ...]:
     """Present findings of the case that no rule of ``kb`` reads, ordered by label then IRI."""
-    mentioned = kb.iris_rules_mention() - _grouping(kb.ontology)
+    from .results.kbfacts import kb_facts
+
+    facts = kb_facts(kb)
+    mentioned = facts.memo("unconsidered-mentioned", lambda: kb.iris_rules_mention() - _grouping(kb.ontology))
     graphs = (kb.ontology, kb.knowledge, case_graph)
+    # a case stating no rdfs:subClassOf adds nothing to a walk up the classes: the walk over the
+    # knowledge base alone is the same set, and is kept per knowledge base
+    case_classes = (None, RDFS.subClassOf, None) in case_graph
     findings = {o for p in (GLR.hasFinding, GLR.hasImagingFinding) for o in case_graph.objects(None, p)}
     found = []
     for finding in findings:
         if (finding, GLR.status, GLR.Present) not in case_graph:
             continue
-        classes = set().union(*(_superclasses(t, graphs) for t in case_graph.objects(finding, RDF.type)))
+        classes = set().union(
+            *(
+                _superclasses(t, graphs) if case_classes else facts.superclasses(t, lambda t=t: frozenset(_superclasses(t, graphs[:2])))
+                for t in case_graph.objects(finding, RDF.type)
+            )
+        )
         if classes & mentioned:
             continue
         label = case_graph.value(finding, RDFS.label)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import warnings
 
-from rdflib import Graph
-from rdflib.plugins.serializers.nt import _nt_row
+from rdflib import Graph, Literal, URIRef
+from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.term import Node
 
 from ..derivation import Derivation
@@ -36,9 +36,10 @@ def derivation_ntriples(result: RecommendationResult) -> str:
 
     Why: a batch writes each case's derivation as sorted N-Quads (reasoner/batch/output.py),
     so the order of the lines does not matter, and copying the derivation into a second
-    graph only to serialise it cost more than the rest of the record. Each line is made by
-    rdflib's own N-Triples serialiser (``_nt_row``), each triple once (the graph's
-    equality), and encoded as it encodes it, so an unencodable term fails the same way.
+    graph only to serialise it cost more than the rest of the record. Each line is made as
+    rdflib's N-Triples serialiser makes it (``_nt_row``: ``n3()`` of each term, its
+    ``_quoteLiteral`` for a literal object), each triple once (the graph's equality), and
+    encoded as it encodes it, so an unencodable term fails the same way.
     """
     derived = result.derivation_graph
     triples: dict[tuple[Node, Node, Node], None] = dict.fromkeys(
@@ -49,7 +50,28 @@ def derivation_ntriples(result: RecommendationResult) -> str:
         for prop in (_AS_OF_USED, _AS_OF_SOURCE):
             for value in case_graph.objects(case, prop):
                 triples.setdefault((case, prop, value), None)
-    return b"".join(_nt_row(triple).encode() for triple in triples).decode("utf-8")  # type: ignore[arg-type]
+    row = _Rows()
+    return b"".join(row(triple).encode() for triple in triples).decode("utf-8")
+
+
+class _Rows:
+    """rdflib's ``_nt_row`` with each IRI written once per derivation (its subjects and predicates
+    recur; an IRI's N-Triples form depends only on its text, an invalid one raises every time)."""
+
+    def __init__(self) -> None:
+        self._iris: dict[URIRef, str] = {}
+
+    def __call__(self, triple: tuple[Node, Node, Node]) -> str:
+        s, p, o = triple
+        return f"{self._n3(s)} {self._n3(p)} {_quoteLiteral(o) if isinstance(o, Literal) else self._n3(o)} .\n"
+
+    def _n3(self, term: Node) -> str:
+        if type(term) is not URIRef:
+            return term.n3()
+        found = self._iris.get(term)
+        if found is None:
+            found = self._iris[term] = term.n3()
+        return found
 
 
 def render_rdf(result: RecommendationResult, fmt: str) -> str:

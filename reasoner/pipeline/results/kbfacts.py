@@ -20,7 +20,8 @@ fifth pass).
 from __future__ import annotations
 
 import weakref
-from typing import Any, NamedTuple
+from collections.abc import Callable, Hashable
+from typing import Any, NamedTuple, TypeVar
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
@@ -46,6 +47,8 @@ _REFERENCE_NUMBER = GLR.referenceNumber
 _REVIEW_STATUS = GLR.reviewStatus
 _STATED_IN = GLR.statedIn
 _TYPE = RDF.type
+
+T = TypeVar("T")
 
 #: the marker of "not worked out yet" (None is a fact: "no value")
 _MISSING = object()
@@ -95,6 +98,8 @@ class KbFacts:
         self._by_rules: dict[tuple[Any, ...], Any] = {}
         self._modules: dict[Node | None, str] = {}
         self._interaction_order: dict[str, int] | None = None
+        self._memo: dict[Hashable, Any] = {}
+        self._superclasses: dict[Node, frozenset[Node]] = {}
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -204,6 +209,24 @@ class KbFacts:
         if found is None:
             found = self._by_rules[key] = tuple(sorted({str(n) for rule in rules for n in self.kb.knowledge.objects(rule.iri, _INFERENCE_NOTE)}))
         return found  # type: ignore[no-any-return]
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, worked out once per ``key``: for a fact of the knowledge base alone."""
+        found = self._memo.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._memo[key] = compute()
+        return found  # type: ignore[return-value]
+
+    def superclasses(self, cls: Node, walk: Callable[[], frozenset[Node]]) -> frozenset[Node]:
+        """``walk()``: the class and its superclasses over the knowledge base's graphs, kept for the
+        classes the knowledge base places under another (a class it does not know is its own only
+        superclass: walked at once, never kept, so what is kept does not grow with the cases)."""
+        found = self._superclasses.get(cls)
+        if found is None:
+            found = walk()
+            if len(found) > 1:
+                self._superclasses[cls] = found
+        return found
 
     def interaction_order(self) -> dict[str, int]:
         """Interaction kind's catalogue id → its place (glr:listOrder, then id; reasoner/pipeline/interactions.py)."""
