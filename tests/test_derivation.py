@@ -167,3 +167,25 @@ def test_ntriples_rows_are_rdflibs() -> None:
             assert "does not look like a valid URI" in str(exc)
         else:
             raise AssertionError("an invalid IRI was written")
+
+
+def test_ntriples_that_utf8_cannot_encode_fail_as_rdflib_fails() -> None:
+    from rdflib.plugins.serializers.nt import _nt_row
+
+    from reasoner.pipeline.render.rdf import derivation_ntriples
+    from reasoner.pipeline.results import RecommendationResult
+
+    derived = Graph()
+    derived.add((URIRef(f"{EX}s"), URIRef(f"{EX}p"), Literal("fine")))
+    derived.add((URIRef(f"{EX}s"), URIRef(f"{EX}p"), Literal("lone \udc80 surrogate")))
+    result = RecommendationResult(case="", source=None, as_of=None, knowledge_base_version="", engine="", validation=None, derivation_graph=derived)  # type: ignore[arg-type]
+    try:
+        _nt_row((URIRef(f"{EX}s"), URIRef(f"{EX}p"), Literal("lone \udc80 surrogate"))).encode()
+    except UnicodeEncodeError as exc:
+        expected = str(exc)
+    try:
+        derivation_ntriples(result)
+    except UnicodeEncodeError as exc:
+        assert str(exc) == expected
+    else:
+        raise AssertionError("unencodable text was written")

@@ -38,8 +38,8 @@ def derivation_ntriples(result: RecommendationResult) -> str:
     so the order of the lines does not matter, and copying the derivation into a second
     graph only to serialise it cost more than the rest of the record. Each line is made as
     rdflib's N-Triples serialiser makes it (``_nt_row``: ``n3()`` of each term, its
-    ``_quoteLiteral`` for a literal object), each triple once (the graph's equality), and
-    encoded as it encodes it, so an unencodable term fails the same way.
+    ``_quoteLiteral`` for a literal object), each triple once (the graph's equality); text
+    that UTF-8 cannot encode fails as rdflib fails on it, on the row that holds it.
     """
     derived = result.derivation_graph
     triples: dict[tuple[Node, Node, Node], None] = dict.fromkeys(
@@ -51,7 +51,14 @@ def derivation_ntriples(result: RecommendationResult) -> str:
             for value in case_graph.objects(case, prop):
                 triples.setdefault((case, prop, value), None)
     row = _Rows()
-    return b"".join(row(triple).encode() for triple in triples).decode("utf-8")
+    text = "".join(row(triple) for triple in triples)
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # rdflib encodes row by row: fail on the row, with its error
+        for triple in triples:
+            row(triple).encode()
+        raise
+    return text
 
 
 class _Rows:
