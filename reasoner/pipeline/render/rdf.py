@@ -8,9 +8,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.term import Node
 
+from ...vocab import GLR, PROV
 from ..derivation import Derivation
 from ..results import RecommendationResult
-from ...vocab import GLR, PROV
 
 _AS_OF_USED = GLR.asOfUsed
 _AS_OF_SOURCE = GLR.asOfSource

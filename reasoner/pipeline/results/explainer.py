@@ -18,11 +18,11 @@ from rdflib.term import Node
 
 from ...kb.knowledge import KnowledgeBase, Rule
 from ...kb.priorities import Priority
+from ...vocab import GLR, PROV, RDF
+from ..derivation import Derivation
 from ..timeline import AsOf
 from ..unconsidered import unconsidered_findings
 from ..validation import ValidationReport
-from ...vocab import GLR, PROV, RDF
-from ..derivation import Derivation
 from .kbfacts import KbFacts, kb_facts, local_id
 from .lookups import CaseLabels, GraphLookups, Lookups
 from .records import (
@@ -72,6 +72,8 @@ _HAD_PLAN = PROV.hadPlan
 _QUALIFIED_ASSOCIATION = PROV.qualifiedAssociation
 _TYPE = RDF.type
 
+_UNSEEN = object()
+
 
 class _Explainer:
     def __init__(self, kb: KnowledgeBase, case_graph: Graph, derived: Graph | Lookups, as_of: AsOf, facts: KbFacts | None = None) -> None:
@@ -79,6 +81,8 @@ class _Explainer:
         self.facts = facts or kb_facts(kb)
         self.case_graph = case_graph
         self.case_labels = CaseLabels(case_graph)
+        self.case = GraphLookups(case_graph)  # the case graph's answers, each pattern asked once
+        self._premises: dict[Node, Premise | None] = {}
         # the derivation's answers, each pattern asked of the graph once (reasoner/pipeline/results/lookups.py)
         # (a batch's derivation answers them itself, without building its graph: reasoner/pipeline/derivation.py)
         self.derived: Lookups = derived.lookups() if isinstance(derived, Derivation) else GraphLookups(derived) if isinstance(derived, Graph) else derived
@@ -109,15 +113,15 @@ class _Explainer:
         elapsed = self.elapsed_to_date.get(prop)
         if elapsed is not None:
             date_prop, unit = elapsed
-            date = self.case_graph.value(subject, date_prop)
+            date = self.case.value(subject, date_prop)
             when = f" ({self.label(date_prop)} {date})" if date is not None else ""
             span = f"{value} whole {unit}"
-            days = self.case_graph.value(subject, self.months_to_days[prop]) if prop in self.months_to_days else None
+            days = self.case.value(subject, self.months_to_days[prop]) if prop in self.months_to_days else None
             if unit == "months" and str(value) == "0" and days is not None:
                 span = f"{days} day" + ("" if str(days) == "1" else "s")
             return f"{subject_label}{when}: {span} before the as-of date {self.as_of.date.isoformat()}"
         if prop == _TYPE:
-            date = self.case_graph.value(subject, _DATE)
+            date = self.case.value(subject, _DATE)
             class_label = self.label(value)
             if class_label.casefold() in subject_label.casefold():  # the label already says what it is
                 return f"{subject_label}, dated {date}" if date is not None else subject_label
@@ -127,20 +131,28 @@ class _Explainer:
 
     def derived_from(self, subject: Node) -> str:
         """Name the records a case fact came from (prov:wasDerivedFrom, e.g. FHIR resources on import)."""
-        sources = sorted(self.label(src) for src in self.case_graph.objects(subject, _DERIVED_FROM))
+        sources = sorted(self.label(src) for src in self.case.objects(subject, _DERIVED_FROM))
         return f" [from {'; '.join(sources)}]" if sources else ""
 
     def premises(self, result: Node) -> list[Premise]:
         found = []
-        derived = self.derived
-        for node in derived.objects(result, _PREMISE):
-            s = derived.value(node, _PREMISE_SUBJECT)
-            p = derived.value(node, _PREMISE_PROPERTY)
-            v = derived.value(node, _PREMISE_VALUE)
-            if s is None or p is None or v is None:
-                continue
-            found.append(Premise(subject=str(s), property=str(p), value=str(v), text=self.premise_text(s, p, v) + self.derived_from(s)))
+        for node in self.derived.objects(result, _PREMISE):
+            premise = self._premises.get(node, _UNSEEN)
+            if premise is _UNSEEN:  # a premise node is read and worded once per case (results share premises)
+                premise = self._premises[node] = self.premise(node)
+            if premise is not None:
+                found.append(premise)
         return found
+
+    def premise(self, node: Node) -> Premise | None:
+        """One premise node of the derivation as a record, or None if it lacks a part."""
+        derived = self.derived
+        s = derived.value(node, _PREMISE_SUBJECT)
+        p = derived.value(node, _PREMISE_PROPERTY)
+        v = derived.value(node, _PREMISE_VALUE)
+        if s is None or p is None or v is None:
+            return None
+        return Premise(subject=str(s), property=str(p), value=str(v), text=self.premise_text(s, p, v) + self.derived_from(s))
 
     # -- evidence -------------------------------------------------------
     def evidence(self, iri: Node, role: str) -> Evidence:
@@ -229,7 +241,7 @@ class _Explainer:
         if not studies:
             return None
         study = studies[0]
-        status = self.case_graph.value(study, _IMAGING_STATUS)
+        status = self.case.value(study, _IMAGING_STATUS)
         return ExistingOrder(subject=str(study), status=self.label(status) if status is not None else "not stated", label=self.label(study))
 
     def recommendation(self, result: Node, raised_needs: set[Node]) -> tuple[Recommendation, Priority]:
