@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("pipeline.results.json_contract",),
     ("pipeline.inference", "pipeline.validation", "pipeline.unconsidered", "pipeline.interactions", "pipeline.loading"),
     ("pipeline.merged_data",),
-    ("pipeline.timeline",),
+    ("pipeline.timeline", "pipeline.fastturtle"),
     ("pipeline.engines",),
     ("fhir",),
     ("kb.check",),
