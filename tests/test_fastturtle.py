@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from reasoner._runtime import safety
 from reasoner.errors import InputError
 from reasoner.pipeline import loading
-from reasoner.pipeline.fastturtle import parse_plain_turtle
+from reasoner.pipeline.fastturtle import parse_plain_turtle, read_plain_turtle
+from reasoner.pipeline.plainview import PlainCaseView
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +59,22 @@ def assert_same_as_rdflib(text: str) -> bool:
     ref = _rdflib(text)
     assert isinstance(ref, Graph), f"rdflib refuses what the fast path read: {ref!r}\n{text}"
     assert graph_state(fast) == graph_state(ref), text
+    assert_view_reads_as(PlainCaseView(read_plain_turtle(text)), ref)
     return True
+
+
+def assert_view_reads_as(view: PlainCaseView, graph: Graph) -> None:
+    """Every read PlainCaseView offers answers as the graph does, in the same order."""
+    assert [tuple(map(_term, t)) for t in view] == [tuple(map(_term, t)) for t in graph]
+    assert len(view) == len(graph)
+    assert list(view.namespaces()) == list(graph.namespaces())
+    for s, p, o in graph:
+        assert list(view.subjects(p, o)) == list(graph.subjects(p, o))
+        assert list(view.objects(s, p)) == list(graph.objects(s, p))
+        assert list(view.subject_objects(p)) == list(graph.subject_objects(p))
+    assert list(view.subjects(URIRef("https://absent.example/p"), URIRef("https://absent.example/o"))) == []
+    assert list(view.subject_objects(URIRef("https://absent.example/p"))) == []
+    assert graph_state(view.to_graph()) == graph_state(graph)
 
 
 # --- every Turtle file the project ships or tests with ---------------------------------------
@@ -89,7 +105,7 @@ def test_loader_gives_the_same_graph_or_message(monkeypatch: pytest.MonkeyPatch)
         results = []
         for fast in (True, False):
             if not fast:
-                monkeypatch.setattr(loading, "parse_plain_turtle", lambda text: None)
+                monkeypatch.setattr(loading, "read_plain_turtle", lambda text: None)
             try:
                 results.append(graph_state(loading.parse_case_bytes(data, source=str(path), rdf_format="turtle")))
             except InputError as exc:

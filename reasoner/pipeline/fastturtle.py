@@ -30,11 +30,14 @@ checks this on every Turtle input the tests use and on generated documents.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import NamespaceManager
+from rdflib.plugins.stores.memory import Memory
 
-__all__ = ["parse_plain_turtle"]
+__all__ = ["PlainTurtle", "read_plain_turtle", "parse_plain_turtle"]
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -96,8 +99,70 @@ def _explicit_datatypes_ok(text: str, start: int, prefixes: dict[str, str]) -> b
     return True
 
 
-def parse_plain_turtle(text: str) -> Graph | None:
-    """The graph rdflib's Turtle parser would build from ``text``, or None when ``text`` is outside the plain subset."""
+Triple = tuple[URIRef, URIRef, "URIRef | Literal"]
+
+
+@dataclass(frozen=True)
+class PlainTurtle:
+    """A plain Turtle document read: its triples in document order (repeats kept) and its prefixes."""
+
+    triples: list[Triple]
+    #: prefix -> namespace, in first-declaration order (rdflib's ``SinkParser._bindings``)
+    prefixes: dict[str, str]
+
+    def namespaces(self) -> list[tuple[str, URIRef]]:
+        """What ``self.to_graph().namespaces()`` yields: the same ``bind`` calls on a graph without triples
+        (a graph's bindings never depend on its triples), started from a copy of rdflib's default bindings
+        instead of binding the ~30 defaults again (see _default_bindings)."""
+        defaults = _default_bindings()
+        if defaults is None:
+            graph = Graph()
+            graph.namespace_manager  # noqa: B018 - as in to_graph
+        else:
+            store = Memory()
+            store._Memory__namespace, store._Memory__prefix = dict(defaults[0]), dict(defaults[1])  # type: ignore[attr-defined]
+            graph = Graph(store=store)
+            graph.namespace_manager = NamespaceManager(graph, bind_namespaces="none")
+        for prefix, namespace in self.prefixes.items():
+            graph.bind(prefix, namespace)
+        return list(graph.namespaces())
+
+    def to_graph(self) -> Graph:
+        """The graph rdflib's parser builds: the same calls, in the same order."""
+        graph = Graph()
+        graph.namespace_manager  # noqa: B018 - created first, as rdflib's parser does (Graph.absolutize)
+        for triple in self.triples:
+            graph.add(triple)
+        for prefix, namespace in self.prefixes.items():
+            graph.bind(prefix, namespace)
+        return graph
+
+
+_DEFAULTS: list[tuple[dict[str, URIRef], dict[URIRef, str]] | None] = []
+
+
+def _default_bindings() -> tuple[dict[str, URIRef], dict[URIRef, str]] | None:
+    """A new graph's store-level bindings (prefix -> namespace, namespace -> prefix) once its namespace
+    manager has bound rdflib's defaults; None if the Memory store does not keep them where this expects.
+
+    Binding only reads and writes those two dictionaries of the store, so a store holding copies of
+    them binds exactly as a new graph does; tests/test_fastturtle.py compares the results.
+    """
+    if not _DEFAULTS:
+        graph = Graph()
+        graph.namespace_manager  # noqa: B018 - binds the defaults
+        store = graph.store
+        namespace, prefix = getattr(store, "_Memory__namespace", None), getattr(store, "_Memory__prefix", None)
+        found = None
+        if type(store) is Memory and isinstance(namespace, dict) and isinstance(prefix, dict):
+            if list(graph.namespaces()) == [(p, URIRef(n)) for p, n in namespace.items()]:
+                found = (dict(namespace), dict(prefix))
+        _DEFAULTS.append(found)
+    return _DEFAULTS[0]
+
+
+def read_plain_turtle(text: str) -> PlainTurtle | None:
+    """``text`` read with pyoxigraph, or None when it is outside the plain subset."""
     prefixes, start = _header(text)
     if _BODY.fullmatch(text, start) is None or not _explicit_datatypes_ok(text, start, prefixes):
         return None
@@ -109,22 +174,20 @@ def parse_plain_turtle(text: str) -> Graph | None:
     if not quads or parser.base_iri is not None or dict(parser.prefixes) != prefixes:
         return None
     triples = _triples(quads)
-    if triples is None:
-        return None
-    graph = Graph()
-    graph.namespace_manager  # noqa: B018 - created first, as rdflib's parser does (Graph.absolutize)
-    for triple in triples:
-        graph.add(triple)
-    for prefix, namespace in prefixes.items():
-        graph.bind(prefix, namespace)
-    return graph
+    return None if triples is None else PlainTurtle(triples, prefixes)
 
 
-def _triples(quads: list[ox.Quad]) -> list[tuple[URIRef, URIRef, URIRef | Literal]] | None:
+def parse_plain_turtle(text: str) -> Graph | None:
+    """The graph rdflib's Turtle parser would build from ``text``, or None when ``text`` is outside the plain subset."""
+    plain = read_plain_turtle(text)
+    return None if plain is None else plain.to_graph()
+
+
+def _triples(quads: list[ox.Quad]) -> list[Triple] | None:
     """rdflib terms for pyoxigraph's triples, in order; None if a term is outside the subset."""
     iris: dict[str, URIRef] = {}
     literals: dict[ox.Literal, Literal] = {}
-    out: list[tuple[URIRef, URIRef, URIRef | Literal]] = []
+    out: list[Triple] = []
     for quad in quads:
         s, p, o = quad.subject, quad.predicate, quad.object
         if type(s) is not ox.NamedNode or not isinstance(quad.graph_name, ox.DefaultGraph):
