@@ -183,10 +183,19 @@ def parse_plain_turtle(text: str) -> Graph | None:
     return None if plain is None else plain.to_graph()
 
 
+#: terms already made, shared by every case of a process (rdflib terms are immutable values; a batch's
+#: cases repeat most of their predicates, classes, dates and labels); emptied when large
+_IRIS: dict[str, URIRef] = {}
+_LITERALS: dict[ox.Literal, Literal | None] = {}
+_CACHE_LIMIT = 100_000
+
+
 def _triples(quads: list[ox.Quad]) -> list[Triple] | None:
     """rdflib terms for pyoxigraph's triples, in order; None if a term is outside the subset."""
-    iris: dict[str, URIRef] = {}
-    literals: dict[ox.Literal, Literal] = {}
+    if len(_IRIS) > _CACHE_LIMIT or len(_LITERALS) > _CACHE_LIMIT:
+        _IRIS.clear()
+        _LITERALS.clear()
+    iris, literals = _IRIS, _LITERALS
     out: list[Triple] = []
     for quad in quads:
         s, p, o = quad.subject, quad.predicate, quad.object
@@ -203,12 +212,12 @@ def _triples(quads: list[ox.Quad]) -> list[Triple] | None:
             if obj is None:
                 obj = iris[o.value] = URIRef(o.value)
         elif type(o) is ox.Literal:
-            obj = literals.get(o)
+            if o in literals:
+                obj = literals[o]
+            else:
+                obj = literals[o] = _literal(o)
             if obj is None:
-                obj = _literal(o)
-                if obj is None:
-                    return None
-                literals[o] = obj
+                return None
         else:
             return None
         out.append((subject, predicate, obj))

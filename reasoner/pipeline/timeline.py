@@ -174,6 +174,22 @@ def resolve_as_of(graph: CaseGraph, *, override: dt.date | None = None, today: d
     return AsOf(today or dt.date.today(), AsOfSource.TODAY, None)
 
 
+_INTEGERS: dict[int, Literal] = {}
+
+
+def _integer(n: int) -> Literal:
+    """``Literal(n)``, one shared instance per value (terms are immutable values): a batch states the
+    same few hundred elapsed counts over and over, and building each Literal anew was a third of normalise."""
+    term = _INTEGERS.get(n) if type(n) is int else None
+    if term is None:
+        term = Literal(n)
+        if type(n) is int:
+            if len(_INTEGERS) >= 50_000:
+                _INTEGERS.clear()
+            _INTEGERS[n] = term
+    return term
+
+
 def normalise(graph: CaseGraph, as_of: AsOf, props: tuple[ElapsedProperties, ...]) -> Graph:
     """Return a copy of the case with the as-of used and every elapsed time stated.
 
@@ -198,6 +214,6 @@ def normalise(graph: CaseGraph, as_of: AsOf, props: tuple[ElapsedProperties, ...
                 continue
             if not isinstance(when, dt.date):
                 continue
-            out.add((subject, ep.months_property, Literal(whole_months_between(when, as_of.date))))
-            out.add((subject, ep.days_property, Literal((as_of.date - when).days)))
+            out.add((subject, ep.months_property, _integer(whole_months_between(when, as_of.date))))
+            out.add((subject, ep.days_property, _integer((as_of.date - when).days)))
     return out
