@@ -188,6 +188,7 @@ def parse_plain_turtle(text: str) -> Graph | None:
 _IRIS: dict[str, URIRef] = {}
 _LITERALS: dict[ox.Literal, Literal | None] = {}
 _CACHE_LIMIT = 100_000
+_UNSEEN: Literal = Literal("")  # a sentinel, compared by identity
 
 
 def _triples(quads: list[ox.Quad]) -> list[Triple] | None:
@@ -212,9 +213,8 @@ def _triples(quads: list[ox.Quad]) -> list[Triple] | None:
             if obj is None:
                 obj = iris[o.value] = URIRef(o.value)
         elif type(o) is ox.Literal:
-            if o in literals:
-                obj = literals[o]
-            else:
+            obj = literals.get(o, _UNSEEN)  # one look-up: another thread may empty the cache between two
+            if obj is _UNSEEN:
                 obj = literals[o] = _literal(o)
             if obj is None:
                 return None
