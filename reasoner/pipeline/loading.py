@@ -23,6 +23,8 @@ from .._runtime import limits, safety
 from ..errors import InputError, UnsafeInputError
 from ..vocab import GLR, OWL, RDFS
 from . import timeline
+from .fastturtle import read_plain_turtle
+from .plainview import PlainCaseView
 
 __all__ = ["LoadedCase", "FORMATS", "guess_format", "load_case", "parse_case_bytes", "check_case_content"]
 
@@ -42,7 +44,8 @@ FORMATS = {
 class LoadedCase:
     """A parsed case graph and where it came from."""
 
-    graph: Graph
+    #: a PlainCaseView only when the caller asked for one (``load_case(..., view_ok=True)``)
+    graph: Graph | PlainCaseView
     source: str
     rdf_format: str
 
@@ -93,7 +96,7 @@ _SCHEMA_PREDICATES = {
 _BAD_IRI_CHARS = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')
 
 
-def check_case_content(graph: Graph, *, source: str, max_literal: int | None = None) -> None:
+def check_case_content(graph: Graph | PlainCaseView, *, source: str, max_literal: int | None = None) -> None:
     """Refuse what a case graph must not say: vocabulary axioms, invalid IRIs, invalid Unicode, huge literals.
 
     Why: rules follow rdfs:subClassOf* over the case merged with the
@@ -106,14 +109,18 @@ def check_case_content(graph: Graph, *, source: str, max_literal: int | None = N
     """
     limit = safety.max_literal_length() if max_literal is None else max_literal
     timeline.reject_timezone_offsets(graph, source=source)
+    glr = str(GLR)
+    passed: set[URIRef] = set()  # IRIs already checked: the checks below depend on nothing but the IRI
     for s, p, o in graph:
-        if p in _SCHEMA_PREDICATES or (isinstance(s, URIRef) and str(s).startswith(str(GLR))):
+        if p in _SCHEMA_PREDICATES or (isinstance(s, URIRef) and str(s).startswith(glr)):
             raise InputError(
                 f"the case states a vocabulary axiom ({_shown(s)} {_shown(p)} {_shown(o)}); case graphs may describe "
                 "patients but must not define or change ontology terms.",
                 source=source,
             )
         for term in (s, p, o):
+            if type(term) is URIRef and term in passed:
+                continue
             try:
                 str(term).encode("utf-8")
             except UnicodeEncodeError:
@@ -136,6 +143,8 @@ def check_case_content(graph: Graph, *, source: str, max_literal: int | None = N
                     "(spaces, control characters and <>\"{}|^`\\ must be percent-encoded, e.g. %20).",
                     source=source,
                 )
+            if type(term) is URIRef:
+                passed.add(term)
         if limit and isinstance(o, Literal) and len(o) > limit:
             raise UnsafeInputError(
                 f"the literal value of {_shown(p)} on the node {_shown(s)} is {len(o)} characters long, over the "
@@ -158,18 +167,27 @@ def _shown(term: object, limit: int = 120) -> str:
 
 def parse_case_bytes(data: bytes, *, source: str, rdf_format: str, max_literal: int | None = None) -> Graph:
     """Parse bytes already read under the size cap into a graph, under the parse time limit."""
+    graph = _read_case_bytes(data, source=source, rdf_format=rdf_format, max_literal=max_literal, view_ok=False)
+    assert isinstance(graph, Graph)
+    return graph
+
+
+def _read_case_bytes(
+    data: bytes, *, source: str, rdf_format: str, max_literal: int | None, view_ok: bool
+) -> Graph | PlainCaseView:
+    """parse_case_bytes; with ``view_ok``, a plain Turtle case comes back as a PlainCaseView (no graph built)."""
     with _quiet_ill_typed_literals():
-        graph = _parse_within_time_limit(data, source=source, rdf_format=rdf_format)
+        graph = _parse_within_time_limit(data, source=source, rdf_format=rdf_format, view_ok=view_ok)
     check_case_content(graph, source=source, max_literal=max_literal)
     return graph
 
 
-def _parse_within_time_limit(data: bytes, *, source: str, rdf_format: str) -> Graph:
+def _parse_within_time_limit(data: bytes, *, source: str, rdf_format: str, view_ok: bool = False) -> Graph | PlainCaseView:
     """Parsing is work an input can make unbounded (entity tricks, pathological text): limit it like a query."""
     seconds = limits.query_time_limit()
     try:
         return limits.run_with_time_limit(
-            lambda: _parse(data, source=source, rdf_format=rdf_format), seconds, what="parsing the case"
+            lambda: _parse(data, source=source, rdf_format=rdf_format, view_ok=view_ok), seconds, what="parsing the case"
         )
     except limits.QueryTimeout:
         raise UnsafeInputError(
@@ -179,8 +197,8 @@ def _parse_within_time_limit(data: bytes, *, source: str, rdf_format: str) -> Gr
         ) from None
 
 
-def _parse(data: bytes, *, source: str, rdf_format: str) -> Graph:
-    graph = Graph()
+def _parse(data: bytes, *, source: str, rdf_format: str, view_ok: bool = False) -> Graph | PlainCaseView:
+    graph: Graph | PlainCaseView = Graph()
     if rdf_format == "xml":
         safety.reject_xml_doctype(safety.strip_utf8_bom(data), source=source)
     else:
@@ -206,7 +224,11 @@ def _parse(data: bytes, *, source: str, rdf_format: str) -> Graph:
                 text = data.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise InputError(f"the file is not UTF-8 text (byte {exc.start}).", source=source) from None
-            graph.parse(data=text, format=rdf_format, publicID=safety.RELATIVE_BASE)
+            plain = read_plain_turtle(text) if rdf_format == "turtle" else None  # rdflib's graph, read faster
+            if plain is not None:
+                graph = PlainCaseView(plain) if view_ok else plain.to_graph()
+            else:
+                graph.parse(data=text, format=rdf_format, publicID=safety.RELATIVE_BASE)
     except InputError:
         raise
     except safety.ReferenceRefused as exc:
@@ -235,6 +257,7 @@ def load_case(
     max_bytes: int = safety.DEFAULT_MAX_BYTES,
     regular_only: bool = False,
     max_literal: int | None = None,
+    view_ok: bool = False,
 ) -> LoadedCase:
     """Read and parse one case file. owl:imports in it are never followed.
 
@@ -243,6 +266,8 @@ def load_case(
 
     ``regular_only`` refuses pipes and devices (for files nobody named, in
     an input directory); ``max_literal`` overrides ``GLR_MAX_LITERAL``.
+    ``view_ok`` lets a plain Turtle case come back as a PlainCaseView, which
+    answers only what resolve_as_of and timeline.normalise read (run.prepare_case).
     """
     p = Path(path)
     if not p.exists():
@@ -263,5 +288,5 @@ def load_case(
             graph = import_fhir_bytes(data, source=str(p)).graph
             check_case_content(graph, source=str(p), max_literal=max_literal)
             return LoadedCase(graph=graph, source=str(p), rdf_format="fhir+json")
-    graph = parse_case_bytes(data, source=str(p), rdf_format=fmt, max_literal=max_literal)
+    graph = _read_case_bytes(data, source=str(p), rdf_format=fmt, max_literal=max_literal, view_ok=view_ok)
     return LoadedCase(graph=graph, source=str(p), rdf_format=fmt)

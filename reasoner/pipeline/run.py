@@ -93,7 +93,8 @@ def prepare_case(
         graph = case
         check_case_content(graph, source=source or "the case graph given in memory")
     else:
-        loaded = load_case(case, max_bytes=max_bytes)
+        # a plain Turtle case may come back as a read-only view: normalise builds the only graph
+        loaded = load_case(case, max_bytes=max_bytes, view_ok=True)
         graph, source = loaded.graph, loaded.source
     t1 = time.perf_counter()
     timings["parse"] = t1 - t0

@@ -17,6 +17,7 @@ import logging
 import re
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING, Union
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import bind
@@ -26,6 +27,12 @@ from rdflib.term import Node
 from ..errors import AsOfError, InputError
 from ..kb.elapsed import ElapsedProperties, elapsed_properties  # read from the ontology by the kb layer
 from ..vocab import GLR, RDF, XSD
+
+if TYPE_CHECKING:
+    from .plainview import PlainCaseView
+
+#: what the reads below accept: a graph, or the stand-in run.prepare_case uses for a plain Turtle case
+CaseGraph = Union[Graph, "PlainCaseView"]
 
 __all__ = [
     "AsOfSource",
@@ -124,7 +131,7 @@ def _keep_date_offsets() -> None:
 _keep_date_offsets()
 
 
-def reject_timezone_offsets(graph: Graph, *, source: str | None = None) -> None:
+def reject_timezone_offsets(graph: CaseGraph, *, source: str | None = None) -> None:
     """Refuse xsd:date / xsd:dateTime values that carry a time zone offset (or Z).
 
     Why refuse rather than convert: rdflib drops the offset when it reads an
@@ -152,7 +159,7 @@ def _quoted(term: Node) -> str:
     return text
 
 
-def resolve_as_of(graph: Graph, *, override: dt.date | None = None, today: dt.date | None = None) -> AsOf:
+def resolve_as_of(graph: CaseGraph, *, override: dt.date | None = None, today: dt.date | None = None) -> AsOf:
     """Command line beats the case graph beats today; the choice is recorded."""
     stated: dt.date | None = None
     values = [o for c in graph.subjects(RDF.type, GLR.Case) for o in graph.objects(c, GLR.asOf)]
@@ -167,7 +174,23 @@ def resolve_as_of(graph: Graph, *, override: dt.date | None = None, today: dt.da
     return AsOf(today or dt.date.today(), AsOfSource.TODAY, None)
 
 
-def normalise(graph: Graph, as_of: AsOf, props: tuple[ElapsedProperties, ...]) -> Graph:
+_INTEGERS: dict[int, Literal] = {}
+
+
+def _integer(n: int) -> Literal:
+    """``Literal(n)``, one shared instance per value (terms are immutable values): a batch states the
+    same few hundred elapsed counts over and over, and building each Literal anew was a third of normalise."""
+    term = _INTEGERS.get(n) if type(n) is int else None
+    if term is None:
+        term = Literal(n)
+        if type(n) is int:
+            if len(_INTEGERS) >= 50_000:
+                _INTEGERS.clear()
+            _INTEGERS[n] = term
+    return term
+
+
+def normalise(graph: CaseGraph, as_of: AsOf, props: tuple[ElapsedProperties, ...]) -> Graph:
     """Return a copy of the case with the as-of used and every elapsed time stated.
 
     Dates after the as-of date yield negative numbers here; validation
@@ -191,6 +214,6 @@ def normalise(graph: Graph, as_of: AsOf, props: tuple[ElapsedProperties, ...]) -
                 continue
             if not isinstance(when, dt.date):
                 continue
-            out.add((subject, ep.months_property, Literal(whole_months_between(when, as_of.date))))
-            out.add((subject, ep.days_property, Literal((as_of.date - when).days)))
+            out.add((subject, ep.months_property, _integer(whole_months_between(when, as_of.date))))
+            out.add((subject, ep.days_property, _integer((as_of.date - when).days)))
     return out
