@@ -229,7 +229,7 @@ def turtle_documents(draw: st.DrawFn) -> str:
     return pick(["\n", "\r\n", "\n\n"], ["\r", "\n\r"]).join(lines) + pick(["\n", "", " "], ["\n# end", "\r", "\x00"])
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=700, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(turtle_documents())
 def test_generated_documents(text: str) -> None:
     assert_same_as_rdflib(text)
