@@ -1,7 +1,7 @@
 """Issue 17: knowledge-base patterns of the multi-case rules read from one shared graph, only where exact.
 
 The records of the whole path are compared with the per-case path by
-tests/test_batch_multicase.py (every example, fixture and 300 synthetic
+tests/test_batch_multicase.py (every example, fixture and 210 synthetic
 cases); these tests pin what moves, what never moves, and that a store
 whose cases use a moved predicate asks the unmoved form.
 """

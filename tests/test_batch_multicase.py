@@ -83,16 +83,20 @@ def test_examples_and_fixtures_give_per_case_records(tmp_path: Path, chunk: int)
         assert "ok" in statuses
 
 
+SYNTHETIC = 70
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [17, 18, 19])
-def test_three_hundred_synthetic_cases_give_per_case_records(tmp_path: Path, seed: int) -> None:
-    """Three hundred synthetic cases, as three independent hundreds (so the suite's workers share them)."""
+def test_two_hundred_synthetic_cases_give_per_case_records(tmp_path: Path, seed: int) -> None:
+    """Two hundred and ten synthetic cases, as three independent seventies (so the suite's workers share
+    them; each is three stores, the last one partial). The 2,000-case comparison is in docs/performance.md."""
     cases = tmp_path / "cases"
-    _synthetic().write_directory(100, cases, seed=seed)
+    _synthetic().write_directory(SYNTHETIC, cases, seed=seed)
     per_case = _run(cases, tmp_path, "per-case", cases_per_store=1, validator="pyrudof")
     multi = _run(cases, tmp_path, "multi", validator="pyrudof")
     _assert_same(per_case, multi)
-    assert per_case[0].count(b'"status": "ok"') == 100
+    assert per_case[0].count(b'"status": "ok"') == SYNTHETIC
 
 
 def test_bundled_rules_are_all_rewritten(kb) -> None:

@@ -1,7 +1,7 @@
 """Issue 17: case graphs of the multi-case store leave out type declarations no rule can read.
 
 The records of the whole path are compared with the per-case path by
-tests/test_batch_multicase.py (every example, fixture and 300 synthetic
+tests/test_batch_multicase.py (every example, fixture and 210 synthetic
 cases); these tests pin what is left out, what keeps the whole footprint,
 and that a store whose case (or derived) triples name a left-out class
 copies the whole footprint in and gives the same derivations.
