@@ -42,3 +42,17 @@ def test_pyrudof_first_pass_gives_pyshacl_records(tmp_path: Path) -> None:
     assert got == expected
     statuses = {r["status"] for r in expected}
     assert statuses == {"ok", "invalid", "error"}  # both verdicts (and a broken file) were exercised
+
+
+def test_auto_uses_pyrudof_where_it_imports_and_pyshacl_elsewhere(kb, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The default validator, ``auto``: a machine without pyrudof (no wheel for it) gets pySHACL alone."""
+    from reasoner.batch import worker
+    from reasoner.batch.rudof import RudofFirstValidator
+
+    assert BatchConfig().validator == "auto" and BatchConfig().engine == "oxigraph"  # the documented defaults
+    with_rudof = worker.worker_state(BatchConfig(), kb)
+    assert isinstance(with_rudof["validator"], RudofFirstValidator) and with_rudof["batch_validator"] is not None
+    monkeypatch.setattr(worker, "pyrudof_available", lambda: False)
+    without = worker.worker_state(BatchConfig(), kb)
+    assert without["validator"] is None and without["batch_validator"] is None  # pySHACL, case by case
+    assert without["multi"] is not None  # the rules still run many cases per store
