@@ -45,6 +45,29 @@ def test_zero_length_paths_blank_nodes_and_variable_predicates_stay_in_the_case_
     assert moved is not None and "GRAPH" in moved.query.split("GRAPH ?g", 1)[1]  # at least one edge: it moves
 
 
+def test_a_statement_right_after_a_filter_or_bind_moves_but_not_after_a_path_group() -> None:
+    """compounding-harm reads ``?b1 glr:causingAction/... ; ...`` right after a FILTER(...): it
+    was read from every case graph's copy (~0.5 ms per case, issue 17)."""
+    for before in ("FILTER(?r != ?a)", "FILTER(STR(?r) < STR(?a))", "BIND(STR(?r) AS ?s)"):
+        form = kb_graph_form(PROLOGUE + f"  ?r glr:forCase ?c .\n  {before}\n  ?b glr:causingAction ?a ; glr:catalogueId ?id .\n}} }}", FOOTPRINT)
+        assert form is not None, before
+        assert f"GRAPH <{KB_GRAPH}> {{ ?b glr:causingAction ?a . ?b glr:catalogueId ?id }}" in form.query, before
+    # the object after a path group's ")" is no statement's subject; a call that is not FILTER or BIND neither
+    assert _closes_call_after("?r (glr:forCase|glr:ofKind) ?b glr:causingAction ?a .") is False
+    assert _closes_call_after("?r glr:forCase ?c . FILTER regex(?c, \"x\") ?b glr:causingAction ?a .") is False
+
+
+def _closes_call_after(body: str) -> bool:
+    """Whether the ``)`` right before ``?b`` in ``body`` lets a statement start."""
+    from reasoner.batch.kbgraph import _closes_call
+    from reasoner.batch.rewrite import _tokens
+
+    tokens = _tokens(body)
+    sig = [i for i, t in enumerate(tokens) if t.kind not in ("ws", "comment")]
+    n = next(n for n, i in enumerate(sig) if tokens[i].text == "?b")
+    return _closes_call(tokens, sig, n - 1)
+
+
 class _Spy(MultiCaseRules):
     asked: dict[str, str]
 

@@ -156,6 +156,23 @@ def _statement(tokens: list[_Token], sig: list[int], n: int, prefixes: dict[str,
         raise _Refused("a statement this rewrite does not read")
 
 
+def _closes_call(tokens: list[_Token], sig: list[int], k: int) -> bool:
+    """True when ``sig[k]`` is the ``)`` closing a ``FILTER(...)`` or ``BIND(...)``: a triples
+    statement may start right after it (a ``)`` inside a path or an expression may not)."""
+    if tokens[sig[k]].text != ")":
+        return False
+    depth = 0
+    for j in range(k, -1, -1):
+        text = tokens[sig[j]].text
+        if text == ")":
+            depth += 1
+        elif text == "(":
+            depth -= 1
+            if depth == 0:
+                return j > 0 and tokens[sig[j - 1]].word in ("FILTER", "BIND")
+    return False
+
+
 def _forms(text: str, movable: frozenset[str]) -> tuple[str, str, frozenset[str]]:
     """(rewritten text, the same without the GRAPH wrappers, moved predicates)."""
     tokens = _tokens(text)
@@ -170,7 +187,7 @@ def _forms(text: str, movable: frozenset[str]) -> tuple[str, str, frozenset[str]
     n = where + 1
     while n < len(sig):
         token, previous = tokens[sig[n]], tokens[sig[n - 1]]
-        if token.kind in ("var", "iri", "pname") and previous.text in ("{", ".", "}"):
+        if token.kind in ("var", "iri", "pname") and (previous.text in ("{", ".", "}") or _closes_call(tokens, sig, n - 1)):
             try:
                 end, subject, pairs = _statement(tokens, sig, n, prefixes)
             except _Refused:

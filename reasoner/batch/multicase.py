@@ -30,7 +30,8 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -43,6 +44,7 @@ from ..pipeline.inference import _annotate, _skolemise
 from ..kb.knowledge import KnowledgeBase, Rule
 from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limit
 from .kbgraph import KB_GRAPH, KbGraphForm, kb_graph_form
+from .kbonly import kb_only_predicates, leave_out
 from .slim import SLIM_GRAPH, slim_footprint
 from .rewrite import Rewrite, membership_update, rewrite_rule
 
@@ -98,6 +100,19 @@ class MultiCaseRules:
         # copied into case graphs while no case or derived triple names a dropped class.
         self._slim = slim_footprint(self._ontology, [q.algebra if q is not None else None for q in queries])
         self._slim_graph = ox.NamedNode(SLIM_GRAPH)
+        # ... and without the triples whose predicate only the shared graph is asked for
+        # (reasoner/batch/kbonly.py), copied back in before a query that would read them there.
+        self._kb_only: tuple[tuple[Any, Any, Any], ...] = ()
+        if self._slim is not None and membership:
+            asked = [
+                prepare_query(self.kb_forms[rid].query) if rid in self.kb_forms else prepare_query(rw.query) if rw.query is not None else None
+                for rid, rw in self.rewrites.items()
+            ]
+            only = kb_only_predicates(footprint, asked)
+            if only:
+                kept, self._kb_only = leave_out(self._slim.kept, only)
+                self._slim = replace(self._slim, kept=kept)
+        self._kb_only_store: ox.Store | None = None  # the store whose case graphs lack them
         self._slim_quads = [ox.Quad(s, p, o, self._slim_graph) for s, p, o in self._slim.kept] if self._slim else []
         self._slim_store: ox.Store | None = None  # the store whose case graphs hold the slim copy
         self._slim_stage: int | None = None  # the stage whose derived triples were checked
@@ -124,6 +139,7 @@ class MultiCaseRules:
         names = [self._name(index) for index in range(len(cases))]
         slim = self._slim is not None
         self._slim_store, self._slim_stage = (store if slim else None), None
+        self._kb_only_store = store if slim and self._kb_only else None
         if slim:
             store.extend(self._slim_quads)
         store.update(" ;\n".join(f"ADD <{SLIM_GRAPH if slim else KB_GRAPH}> TO <{name.value}>" for name in names))
@@ -179,7 +195,15 @@ class MultiCaseRules:
             return {i: self._one_as_written(store, rule, state, i) for i in live}
         form = self.kb_forms.get(rule.rule_id)
         query = form.query if form is not None and form.applies(used) else rewrite.query
+        if form is not None and query is not form.query and self._kb_only_store is store:
+            self._restore_kb_only(store, state)  # the many-case form reads them from the case graphs
         return self._bisect(store, rule, rewrite, query, state, live)
+
+    def _restore_kb_only(self, store: ox.Store, state: list[_Case]) -> None:
+        """Copy the triples only the shared graph was asked for back into every case graph
+        (reasoner/batch/kbonly.py): the next query reads them from the case graphs."""
+        store.extend([ox.Quad(s, p, o, c.graph_name) for c in state if c.error is None for s, p, o in self._kb_only])
+        self._kb_only_store = None
 
     def _unslim(self, store: ox.Store, state: list[_Case], *, membership: bool) -> None:
         """Give every case graph the whole footprint, and the membership triples it implies:
@@ -226,6 +250,8 @@ class MultiCaseRules:
     def _one_as_written(self, store: ox.Store, rule: Rule, state: list[_Case], index: int) -> list[Triple]:
         """The rule as written over one case's graph: the per-case query, exactly."""
         case = state[index]
+        if self._kb_only_store is store:
+            self._restore_kb_only(store, state)  # the rule as written reads the case graph alone
         try:
             result = _limited(lambda: list(store.query(rule.query_text, default_graph=case.graph_name)), rule)  # type: ignore[arg-type]
             return [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in result]  # type: ignore[union-attr]
