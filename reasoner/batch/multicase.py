@@ -152,7 +152,7 @@ class MultiCaseRules:
             store.extend(quads)
             state.append(_Case(iri, name, []))
         if slim and not self._slim.clean_in(store, KB_GRAPH):  # type: ignore[union-attr]
-            self._unslim(store, state, membership=False)  # a case names a dropped class: the whole footprint
+            self._unslim(store, state, membership=False)  # a case names a dropped class: the declarations back
         stages = self.kb.stages()
         for stage in stages:
             if self._membership is not None:
@@ -206,9 +206,10 @@ class MultiCaseRules:
         self._kb_only_store = None
 
     def _unslim(self, store: ox.Store, state: list[_Case], *, membership: bool) -> None:
-        """Give every case graph the whole footprint, and the membership triples it implies:
-        a case or derived triple names a class the slim copy left out (reasoner/batch/slim.py)."""
-        _LOG.info("a case or derived triple names a class left out of the case graphs: copying the whole footprint")
+        """Give every case graph the class declarations the slim copy left out (reasoner/batch/slim.py),
+        and the membership triples they imply: a case or derived triple names such a class. The
+        knowledge-base-only triples are a separate argument with their own restore (_restore_kb_only)."""
+        _LOG.info("a case or derived triple names a class left out of the case graphs: copying the declarations back")
         dropped = self._slim.dropped  # type: ignore[union-attr]
         store.extend([ox.Quad(s, p, o, c.graph_name) for c in state if c.error is None for s, p, o in dropped])
         if membership and self._membership is not None:
