@@ -32,6 +32,8 @@ def validate_prepared(together: Any, prepared_cases: list[tuple[int, Any]], item
     from ..pipeline.validation import ValidationReport
 
     kb = state["kb"]
+    if not prepared_cases:
+        return
     started = time.perf_counter()
     cleared = together.clear([prepared.graph for _, prepared in prepared_cases])
     share = (time.perf_counter() - started) / max(len(prepared_cases), 1)
