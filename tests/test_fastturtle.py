@@ -229,7 +229,7 @@ def turtle_documents(draw: st.DrawFn) -> str:
     return pick(["\n", "\r\n", "\n\n"], ["\r", "\n\r"]).join(lines) + pick(["\n", "", " "], ["\n# end", "\r", "\x00"])
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=350, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(turtle_documents())
 def test_generated_documents(text: str) -> None:
     assert_same_as_rdflib(text)
@@ -250,7 +250,7 @@ def plain_documents(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(plain_documents())
 def test_plain_documents_take_the_fast_path(text: str) -> None:
     assert assert_same_as_rdflib(text), text
