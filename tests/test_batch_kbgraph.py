@@ -8,16 +8,13 @@ whose cases use a moved predicate asks the unmoved form.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from rdflib import Literal, URIRef
 
+from _synthetic_helpers import prepared_cases  # noqa: E402
 from reasoner.batch.kbgraph import KB_GRAPH, kb_graph_form
-from reasoner.batch.many import defer_validation
 from reasoner.batch.multicase import MultiCaseRules
-from reasoner.pipeline.loading import parse_case_bytes
-from reasoner.pipeline.run import prepare_case
 from reasoner.vocab import GLR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,14 +74,7 @@ class _Spy(MultiCaseRules):
 
 
 def _cases(kb, extra: bool) -> list:
-    spec = importlib.util.spec_from_file_location("glr_synthetic", ROOT / "benchmarks" / "synthetic.py")
-    synthetic = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(synthetic)  # type: ignore[union-attr]
-    prepared = []
-    for n, text in enumerate(synthetic.generate_cases(4, seed=5)):
-        graph = parse_case_bytes(text.encode(), source=f"case-{n}", rdf_format="turtle")
-        case = prepare_case(graph, kb=kb, validator=defer_validation, source=f"case-{n}")
-        prepared.append(case)
+    prepared = prepared_cases(kb, 4, seed=5)
     if extra:  # one case states a fact with a predicate the shared graph would answer for it
         prepared[1].graph.add((URIRef("urn:x-test:node"), GLR.catalogueId, Literal("x")))
     return [(case.case_iri, case.graph) for case in prepared]

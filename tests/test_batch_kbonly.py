@@ -9,19 +9,16 @@ does not apply, a rule asked as written over one case) gets them back first.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef
 
+from _synthetic_helpers import prepared_cases  # noqa: E402
 from reasoner.batch.kbgraph import KB_GRAPH
 from reasoner.batch.kbonly import case_predicates, kb_only_predicates
-from reasoner.batch.many import defer_validation
 from reasoner.batch.multicase import MultiCaseRules
 from reasoner.kb.cache import prepare_query
-from reasoner.pipeline.loading import parse_case_bytes
-from reasoner.pipeline.run import prepare_case
 from reasoner.vocab import GLR, RDF
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,14 +52,7 @@ def test_the_bundled_rules_leave_knowledge_base_triples_out_and_keep_every_node(
 
 
 def _cases(kb, picks: tuple[int, ...], extra: bool) -> list:  # type: ignore[no-untyped-def,type-arg]
-    spec = importlib.util.spec_from_file_location("glr_synthetic", ROOT / "benchmarks" / "synthetic.py")
-    synthetic = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(synthetic)  # type: ignore[union-attr]
-    prepared = []
-    texts = synthetic.generate_cases(max(picks) + 1, seed=7)  # case 22 has a compounding-harm interaction
-    for n, text in ((n, texts[n]) for n in picks):
-        graph = parse_case_bytes(text.encode(), source=f"case-{n}", rdf_format="turtle")
-        prepared.append(prepare_case(graph, kb=kb, validator=defer_validation, source=f"case-{n}"))
+    prepared = prepared_cases(kb, max(picks) + 1, seed=7, picks=picks)  # case 22 has a compounding-harm interaction
     if extra:  # a case fact with a moved predicate: the knowledge-base forms no longer apply
         prepared[0].graph.add((URIRef("urn:x-test:node"), GLR.catalogueId, Literal("x")))
     return [(case.case_iri, case.graph) for case in prepared]

@@ -9,7 +9,6 @@ per-case path is ``cases_per_store=1`` (reasoner/batch/worker.py
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -18,19 +17,13 @@ import pytest
 from rdflib import URIRef
 
 from _hostile_helpers import copy_kb_template
+from _synthetic_helpers import synthetic  # noqa: E402
 from reasoner.batch import BatchConfig, run_batch
 from reasoner.batch.multicase import MultiCaseRules
 from reasoner.batch.rewrite import MEMBER, rewrite_rule
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "rules" / "cases"
-
-
-def _synthetic():
-    spec = importlib.util.spec_from_file_location("glr_synthetic", ROOT / "benchmarks" / "synthetic.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
 
 
 def _run(cases: Path, tmp_path: Path, name: str, **config: object) -> tuple[bytes, bytes]:
@@ -92,7 +85,7 @@ def test_two_hundred_synthetic_cases_give_per_case_records(tmp_path: Path, seed:
     """Two hundred and ten synthetic cases, as three independent seventies (so the suite's workers share
     them; each is three stores, the last one partial). The 2,000-case comparison is in docs/performance.md."""
     cases = tmp_path / "cases"
-    _synthetic().write_directory(SYNTHETIC, cases, seed=seed)
+    synthetic().write_directory(SYNTHETIC, cases, seed=seed)
     per_case = _run(cases, tmp_path, "per-case", cases_per_store=1, validator="pyrudof")
     multi = _run(cases, tmp_path, "multi", validator="pyrudof")
     _assert_same(per_case, multi)
@@ -179,7 +172,7 @@ WHERE {
         encoding="utf-8",
     )
     cases = tmp_path / "cases"
-    _synthetic().write_directory(6, cases, seed=3)
+    synthetic().write_directory(6, cases, seed=3)
     with caplog.at_level("WARNING", logger="reasoner.batch.multicase"):
         per_case = _run(cases, tmp_path, "per-case", cases_per_store=1, kb_dirs=(str(module),))
         multi = _run(cases, tmp_path, "multi", kb_dirs=(str(module),))

@@ -9,7 +9,6 @@ answered, and every record equals the per-case path's.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -19,17 +18,11 @@ from rdflib import Graph, Literal
 from rdflib.namespace import RDFS
 
 from _hostile_helpers import copy_kb_template
+from _synthetic_helpers import synthetic  # noqa: E402
 from reasoner.batch import BatchConfig, run_batch
 from reasoner.vocab import GLR, RDF
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _synthetic():
-    spec = importlib.util.spec_from_file_location("glr_synthetic", ROOT / "benchmarks" / "synthetic.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
 
 
 def _plant(path: Path) -> None:
@@ -43,7 +36,7 @@ def test_a_planted_runaway_isolates_exactly_one_case(tmp_path: Path, monkeypatch
     module = tmp_path / "kb"
     copy_kb_template(module)
     shutil.copy(ROOT / "tests" / "batch" / "planted-runaway.rq", module / "rules" / "hostile.rq")
-    paths = _synthetic().write_directory(9, tmp_path / "cases", seed=5)
+    paths = synthetic().write_directory(9, tmp_path / "cases", seed=5)
     _plant(paths[5])
     # The limit covers every limited step (parsing, validation, every rule), so it must leave a loaded
     # machine room for the ordinary ones (~50 ms each) while the planted query needs ~2.5 s of CPU here.

@@ -9,19 +9,16 @@ copies the whole footprint in and gives the same derivations.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from rdflib import OWL, RDFS, URIRef
 
-from reasoner.batch.many import defer_validation
+from _synthetic_helpers import prepared_cases  # noqa: E402
 from reasoner.batch.multicase import MultiCaseRules
 from reasoner.batch.slim import NODE, slim_footprint
 from reasoner.kb.cache import prepare_query
-from reasoner.pipeline.loading import parse_case_bytes
-from reasoner.pipeline.run import prepare_case
 from reasoner.vocab import GLR, RDF
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,13 +108,7 @@ class _Spy(MultiCaseRules):
 
 
 def _cases(kb, extra: tuple | None) -> list:  # type: ignore[type-arg]
-    spec = importlib.util.spec_from_file_location("glr_synthetic", ROOT / "benchmarks" / "synthetic.py")
-    synthetic = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(synthetic)  # type: ignore[union-attr]
-    prepared = []
-    for n, text in enumerate(synthetic.generate_cases(6, seed=11)):
-        graph = parse_case_bytes(text.encode(), source=f"case-{n}", rdf_format="turtle")
-        prepared.append(prepare_case(graph, kb=kb, validator=defer_validation, source=f"case-{n}"))
+    prepared = prepared_cases(kb, 6, seed=11)
     for case in prepared if extra is not None else ():
         patient = case.graph.value(case.case_iri, GLR.aboutPatient)
         for triple in extra:  # type: ignore[union-attr]

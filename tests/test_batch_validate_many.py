@@ -9,12 +9,12 @@ sharing a node are never judged in one graph.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
 
+from _synthetic_helpers import synthetic  # noqa: E402
 from reasoner.batch.shapeparts import split_shapes
 from reasoner.batch.validate_many import BatchValidator
 from reasoner.pipeline.run import prepare_case
@@ -35,11 +35,8 @@ def validator(kb) -> BatchValidator:
 
 @pytest.fixture(scope="module")
 def valid(kb, tmp_path_factory: pytest.TempPathFactory) -> list[Graph]:
-    spec = importlib.util.spec_from_file_location("glr_synthetic", ROOT / "benchmarks" / "synthetic.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
     paths = [EXAMPLES / "seed-case.ttl", EXAMPLES / "nsaid-contraindicated.ttl"]
-    paths += module.write_directory(5, tmp_path_factory.mktemp("synthetic"), seed=31)
+    paths += synthetic().write_directory(5, tmp_path_factory.mktemp("synthetic"), seed=31)
     return [_normalised(path, kb) for path in paths]
 
 

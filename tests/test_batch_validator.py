@@ -8,7 +8,6 @@ example (valid and invalid) and 24 synthetic cases from benchmarks/.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -17,23 +16,17 @@ import pytest
 
 import pyrudof  # noqa: F401,E402  (a test dependency: fail loudly, never skip)
 
+from _synthetic_helpers import synthetic  # noqa: E402
 from reasoner.batch import BatchConfig, run_batch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _synthetic():
-    spec = importlib.util.spec_from_file_location("glr_synthetic", ROOT / "benchmarks" / "synthetic.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
 
 
 @pytest.mark.slow
 def test_pyrudof_first_pass_gives_pyshacl_records(tmp_path: Path) -> None:
     cases = tmp_path / "cases"
     shutil.copytree(ROOT / "examples", cases / "examples")
-    _synthetic().write_directory(8, cases / "synthetic", seed=11)
+    synthetic().write_directory(8, cases / "synthetic", seed=11)
     reference, fast = tmp_path / "pyshacl.ndjson", tmp_path / "pyrudof.ndjson"
     run_batch(cases, reference, config=BatchConfig(engine="oxigraph", validator="pyshacl"), workers=1)
     run_batch(cases, fast, config=BatchConfig(engine="oxigraph", validator="pyrudof"), workers=1)

@@ -10,12 +10,12 @@ the file, not the case, and is checked per file.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 from rdflib import Graph
 
+from _synthetic_helpers import synthetic  # noqa: E402
 from reasoner.pipeline.run import prepare_case
 from reasoner.pipeline.validation import validate_graph
 from reasoner.vocab import SH
@@ -27,10 +27,7 @@ VALID = ["seed-case.ttl", "aspiration-candidate.ttl"]
 
 
 def _synthetic(count: int, directory: Path) -> list[Path]:
-    spec = importlib.util.spec_from_file_location("glr_synthetic", ROOT / "benchmarks" / "synthetic.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module.write_directory(count, directory, seed=23)  # type: ignore[no-any-return]
+    return synthetic().write_directory(count, directory, seed=23)  # type: ignore[no-any-return]
 
 
 def _per_case_shapes(shapes: Graph) -> Graph:
