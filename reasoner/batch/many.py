@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from .sources import CaseItem
-from .worker import Outcome, _case_input, _error, _invalid_outcome, _result_outcome
+from .worker import Outcome, _case_input, _error, _invalid_outcome, _result_outcome, recommend_item
 
 __all__ = ["process_many", "reason_many", "validate_prepared", "defer_validation"]
 
@@ -148,21 +148,7 @@ def reason_many(items: list[CaseItem], state: dict[str, Any]) -> list[Any]:
 
 def _recommend_alone(item: CaseItem, state: dict[str, Any]) -> Any:
     """The per-case path for one item: its result, its report if it does not conform, or its error."""
-    from ..pipeline.run import recommend
-
-    config = state["config"]
-    try:
-        result = recommend(
-            _case_input(item, config),
-            kb=state["kb"],
-            as_of=config.as_of,
-            engine=config.engine,
-            max_bytes=config.max_bytes,
-            source=item.source,
-            validator=state["validator"],
-        )
-    except BaseException as exc:  # noqa: BLE001
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        return exc
-    return result if result.validation.conforms else result.validation
+    answer = recommend_item(item, state)
+    if isinstance(answer, BaseException) or answer.validation.conforms:
+        return answer
+    return answer.validation

@@ -166,26 +166,39 @@ def process_item(item: CaseItem, config: BatchConfig | None = None) -> Outcome:
     if config is not None:
         init_worker(config)
     config = _STATE["config"]
-    kb = _STATE["kb"]
     if item.error is not None:
         return _error(item.source, InputError(item.error, source=item.source))
+    answer = recommend_item(item, _STATE)
+    if isinstance(answer, BaseException):
+        return _error(item.source, answer)
     try:
-        from ..pipeline.run import recommend
-
-        result = recommend(
-            _case_input(item, config),
-            kb=kb,
-            as_of=config.as_of,
-            engine=config.engine,
-            max_bytes=config.max_bytes,
-            source=item.source,
-            validator=_STATE["validator"],
-        )
-        return _result_outcome(item, result, config)
+        return _result_outcome(item, answer, config)
     except BaseException as exc:  # noqa: BLE001 - one bad case must not stop the batch
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         return _error(item.source, exc)
+
+
+def recommend_item(item: CaseItem, state: dict[str, Any]) -> Any:
+    """What :func:`reasoner.recommend` gives one case under a worker's ``state``: its result, or
+    the exception that stopped it (returned, not raised: one bad case must not stop the batch)."""
+    from ..pipeline.run import recommend
+
+    config = state["config"]
+    try:
+        return recommend(
+            _case_input(item, config),
+            kb=state["kb"],
+            as_of=config.as_of,
+            engine=config.engine,
+            max_bytes=config.max_bytes,
+            source=item.source,
+            validator=state["validator"],
+        )
+    except BaseException as exc:  # noqa: BLE001
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return exc
 
 
 def _case_input(item: CaseItem, config: BatchConfig) -> Any:
