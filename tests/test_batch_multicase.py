@@ -179,3 +179,20 @@ WHERE {
     assert "rule 'hostile' is answered case by case" in caplog.text and "LIMIT" in caplog.text
     _assert_same(per_case, multi)
     assert multi[0].count(b'"id": "hostile"') == 6
+
+
+def test_one_conforming_case_is_reasoned_per_case_without_building_the_many_case_rules(kb) -> None:  # type: ignore[no-untyped-def]
+    """A store of one case would only repeat the per-case path after seconds of rule rewriting (no
+    cache): such a case goes to the per-case path, the reference, and gets its result."""
+    from reasoner.batch.many import reason_many
+    from reasoner.batch.sources import CaseItem
+    from reasoner.batch.worker import worker_state
+    from reasoner.pipeline.results import RecommendationResult
+
+    state = worker_state(BatchConfig(), kb)
+    items = [CaseItem(source=str(ROOT / "examples" / "seed-case.ttl"), path=str(ROOT / "examples" / "seed-case.ttl")),
+             CaseItem(source="broken.ttl", error="could not be read")]
+    answers = reason_many(items, state)
+    assert isinstance(answers[0], RecommendationResult) and answers[0].recommendations
+    assert isinstance(answers[1], Exception)
+    assert state["multi"]._made is None  # never built
