@@ -84,6 +84,13 @@ def test_the_python_membership_is_the_updates_on_the_examples_and_synthetic_case
     assert [sorted(g) for g in got] == [sorted(g) for g in _sparql_only(kb).run(cases)]  # type: ignore[arg-type]
 
 
+def test_the_check_sees_a_missing_triple(kb) -> None:  # type: ignore[no-untyped-def]
+    rules = _checking(kb)
+    rules._member = Membership({})  # a closure that knows no class: no Python triple at all
+    rules.run(_synthetic(kb))
+    assert rules.checks[0][0] and rules.checks[0][1] < rules.checks[0][2]
+
+
 def test_a_derived_type_triple_gets_its_membership(kb) -> None:  # type: ignore[no-untyped-def]
     first = kb.rules_in_stage(kb.stages()[0])[-1].rule_id
     rules = _checking(kb)
@@ -104,6 +111,26 @@ def test_a_derived_type_triple_gets_its_membership(kb) -> None:  # type: ignore[
     assert all(current and before == after for current, before, after in rules.checks)  # the update added nothing
     up = rules._member.up  # type: ignore[union-attr]
     assert rules.checks[1][1] == rules.checks[0][1] + len(up[sub]) + len(up[N(str(member_class))])  # the literal type: none
+
+
+def test_footprint_type_triples_give_membership_in_every_graph_through_the_copy(kb) -> None:  # type: ignore[no-untyped-def]
+    """The bundled footprint types nothing under a member class; one that does gets its triples
+    into the shared graph and, through the copy, into every case graph."""
+    from dataclasses import replace
+
+    rules = _checking(kb)
+    sub = next(t for t, up in rules._member.up.items() if len(up) > 1)  # type: ignore[union-attr]
+    extra = (N("urn:x-test:individual"), TYPE, sub)
+    rules._ontology.append(extra)
+    rules._kb_quads.append(ox.Quad(*extra, rules._kb_graph))
+    assert rules._slim is not None
+    rules._slim = replace(rules._slim, kept=(*rules._slim.kept, extra))
+    rules._slim_quads.append(ox.Quad(*extra, rules._slim_graph))
+    rules._member = rules._python_membership()
+    cases = _synthetic(kb)
+    rules.run(cases)
+    assert all(current and before == after for current, before, after in rules.checks)  # the update added nothing
+    assert rules.checks[0][1] >= (len(cases) + 1) * len(rules._member.up[sub])  # type: ignore[union-attr]
 
 
 def test_a_case_subclass_triple_takes_the_update(kb) -> None:  # type: ignore[no-untyped-def]
