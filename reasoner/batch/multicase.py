@@ -45,6 +45,7 @@ from ..kb.knowledge import KnowledgeBase, Rule
 from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limit
 from .kbgraph import KB_GRAPH, KbGraphForm, kb_graph_form
 from .kbonly import kb_only_predicates, leave_out
+from .membership import SUBCLASS, TYPE, Membership
 from .slim import SLIM_GRAPH, slim_footprint
 from .rewrite import Rewrite, membership_update, rewrite_rule
 
@@ -52,6 +53,8 @@ __all__ = ["MultiCaseRules"]
 
 _LOG = logging.getLogger(__name__)
 Triple = tuple[Node, Node, Node]
+_RDF_TYPE = URIRef(TYPE.value)
+_SUBCLASS_IRI = SUBCLASS.value
 
 
 @dataclass
@@ -115,9 +118,26 @@ class MultiCaseRules:
         self._kb_only_store: ox.Store | None = None  # the store whose case graphs lack them
         self._slim_quads = [ox.Quad(s, p, o, self._slim_graph) for s, p, o in self._slim.kept] if self._slim else []
         self._slim_store: ox.Store | None = None  # the store whose case graphs hold the slim copy
+        self._member, self._member_store = self._python_membership(), None
         self._slim_stage: int | None = None  # the stage whose derived triples were checked
         # Case graph names depend only on the position in a store.
         self._names = [ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}") for index in range(1024)]
+
+    def _python_membership(self) -> Membership | None:
+        """The membership closure of the case graphs' footprint copy (reasoner/batch/membership.py),
+        with the copy's and the shared graph's own membership triples added to them; None when the
+        store keeps the SPARQL update (no member class, or a copied-back triple that could add some)."""
+        if self._membership is None or any(p in (TYPE, SUBCLASS) for _, p, _ in self._kb_only):
+            return None
+        classes = [ox.NamedNode(str(c)) for c in self.member_classes]
+        copy = self._slim.kept if self._slim is not None else self._ontology
+        member = Membership.of_closure(copy, classes)
+        # what the update inserts in the shared graph (the whole footprint) and in each case graph's copy
+        shared = member if self._slim is None else Membership.of_closure(self._ontology, classes)
+        self._kb_quads.extend(ox.Quad(s, p, o, self._kb_graph) for s, p, o in shared.of(self._ontology))
+        if self._slim is not None:
+            self._slim_quads.extend(ox.Quad(s, p, o, self._slim_graph) for s, p, o in member.of(copy))
+        return member
 
     def fallbacks(self) -> dict[str, str]:
         """Rules answered case by case, and why."""
@@ -140,6 +160,8 @@ class MultiCaseRules:
         slim = self._slim is not None
         self._slim_store, self._slim_stage = (store if slim else None), None
         self._kb_only_store = store if slim and self._kb_only else None
+        member = self._member  # membership in Python while the closure is the footprint copy's
+        self._member_store = store if member is not None else None
         if slim:
             store.extend(self._slim_quads)
         store.update(" ;\n".join(f"ADD <{SLIM_GRAPH if slim else KB_GRAPH}> TO <{name.value}>" for name in names))
@@ -150,12 +172,14 @@ class MultiCaseRules:
             quads = [ox.Quad(term(s), term(p), term(o), name) for s, p, o in graph]  # type: ignore[arg-type]
             used.update(q.predicate.value for q in quads)
             store.extend(quads)
+            if member is not None:
+                store.extend(member.quads(quads, name))
             state.append(_Case(iri, name, []))
         if slim and not self._slim.clean_in(store, KB_GRAPH):  # type: ignore[union-attr]
             self._unslim(store, state, membership=False)  # a case names a dropped class: the declarations back
         stages = self.kb.stages()
         for stage in stages:
-            if self._membership is not None:
+            if self._membership is not None and not self._membership_current(store, used):
                 store.update(self._membership)
             outputs: dict[int, list[Triple]] = defaultdict(list)
             for rule in self.kb.rules_in_stage(stage):
@@ -175,7 +199,19 @@ class MultiCaseRules:
                     if stage != stages[-1]:  # after the last stage no rule reads the store, which is dropped
                         used.update(str(p) for _, p, _ in unique)
                         store.extend([ox.Quad(term(s), term(p), term(o), case.graph_name) for s, p, o in unique])  # type: ignore[arg-type]
+                        if member is not None and self._member_store is store:  # only new type triples add membership
+                            types = [(term(s), TYPE, term(o)) for s, p, o in unique if p == _RDF_TYPE]
+                            if types:
+                                store.extend([ox.Quad(s, p, o, case.graph_name) for s, p, o in member.of(types)])  # type: ignore[arg-type]
         return [c.error if c.error is not None else Derivation(c.derived) for c in state]
+
+    def _membership_current(self, store: ox.Store, used: set[str]) -> bool:
+        """True when the Python membership triples of ``store`` are all the update would add: no case
+        or derived rdfs:subClassOf triple, no declarations copied back. Once false, false for the store."""
+        if self._member_store is store and _SUBCLASS_IRI not in used:
+            return True
+        self._member_store = None
+        return False
 
     def _name(self, index: int) -> ox.NamedNode:
         """The name of the case graph at ``index`` in a store."""
@@ -215,6 +251,7 @@ class MultiCaseRules:
         if membership and self._membership is not None:
             store.update(self._membership)
         self._slim_store = None
+        self._member_store = None  # the declarations' type triples: the update from now on
 
     def _bisect(self, store: ox.Store, rule: Rule, rewrite: Rewrite, query: str, state: list[_Case], live: list[int]) -> dict[int, list[Triple]]:
         if len(live) == 1:

@@ -417,7 +417,11 @@ def _check(rewritten: str, original: Any) -> str | None:
 
 
 def membership_update(classes: frozenset[URIRef]) -> str:
-    """SPARQL Update adding ``?x <member> C`` in each case graph wherever ``?x a/rdfs:subClassOf* C`` holds there."""
+    """SPARQL Update adding ``?x <member> C`` in each case graph wherever ``?x a/rdfs:subClassOf* C`` holds there.
+
+    The multi-case store computes these triples in Python while it can show they are the same
+    (reasoner/batch/membership.py) and runs this update otherwise; tests/test_batch_membership.py
+    runs it after the Python triples and asks it to add nothing."""
     values = " ".join(f"<{c}>" for c in sorted(classes))
     return (
         f"INSERT {{ GRAPH ?g {{ ?x <{MEMBER}> ?c }} }}\n"
