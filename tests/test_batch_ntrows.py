@@ -42,8 +42,9 @@ def _hostile() -> Graph:
     return g
 
 
-def test_nt_bytes_are_rdflibs() -> None:
-    names = NTNames()
+@pytest.mark.parametrize("limit", [50_000, 3])  # 3: the remembered IRIs are forgotten many times
+def test_nt_bytes_are_rdflibs(limit: int) -> None:
+    names = NTNames(limit)
     for graph in (_hostile(), _hostile(), Graph()):  # the second shares the first's IRIs in ``names``
         assert nt_bytes(case_triples(graph), names) == graph.serialize(format="nt", encoding="utf-8")
 

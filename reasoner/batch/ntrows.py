@@ -33,15 +33,19 @@ _Triple = tuple[Any, Any, Any]
 
 
 class NTNames:
-    """``term.n3()``, with each IRI's answer remembered (for one batch: the map is not bounded)."""
+    """``term.n3()``, with each IRI's answer remembered (forgotten all at once past ``limit`` IRIs,
+    so that a long-lived instance stays small)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 50_000) -> None:
         self._iris: dict[URIRef, str] = {}
+        self._limit = limit
 
     def __call__(self, term: Node) -> str:
         if type(term) is URIRef:
             known = self._iris.get(term)
             if known is None:
+                if len(self._iris) >= self._limit:
+                    self._iris.clear()
                 known = self._iris[term] = term.n3()
             return known
         return term.n3()
