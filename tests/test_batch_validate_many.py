@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
 
 from _synthetic_helpers import synthetic  # noqa: E402
 from reasoner.batch.shapeparts import split_shapes
@@ -95,3 +96,36 @@ def test_a_result_on_an_ontology_node_keeps_every_case_back(kb, valid: list[Grap
     ontology = Graph() + kb.ontology
     ontology.add((URIRef("https://example.org/ontology-node"), GLR.date, Literal("2999-01-01", datatype=XSD.date)))
     assert BatchValidator(replace(kb, ontology=ontology)).clear(valid) == set()
+
+
+def test_one_target_per_property_gives_pyrudofs_results_as_written(kb, valid: list[Graph]) -> None:
+    """Core shapes cut per property shape (shapeparts.one_target_per_property) give the same
+    (focus node, path, value, component, severity) results as the shapes as written, on a case
+    whose every cut shape's every target predicate has values no property shape accepts."""
+    import pyrudof
+
+    as_written = split_shapes(kb.shapes, per_property=False)
+    cut = split_shapes(kb.shapes)
+    assert not isinstance(as_written, str) and not isinstance(cut, str)
+    kept = {s for s in as_written.core.subjects() if (s, None, None) in cut.core}
+    changed = {s for s in as_written.core.subjects(RDF.type, SH.NodeShape) if s not in kept}
+    assert len(changed) >= 2, "the bundled shapes have shapes to cut; the cut found none"
+    data = Graph() + valid[0] + kb.ontology
+    foreign = URIRef("https://example.org/foreign")
+    for n, shape in enumerate(sorted(changed)):
+        for predicate in as_written.core.objects(shape, SH.targetSubjectsOf):
+            for m, value in enumerate((Literal("mutated"), foreign, Literal(3), Literal("2026-01-01", datatype=XSD.date))):
+                data.add((URIRef(f"https://example.org/node-{n}-{m}"), predicate, value))
+    data.add((URIRef("https://example.org/node-0-0"), RDF.type, URIRef("https://w3id.org/glr/ontology#Patient")))
+    nt = data.serialize(format="nt")
+
+    def results(core: Graph) -> list[tuple[str, ...]]:
+        rudof = pyrudof.Rudof(pyrudof.RudofConfig())
+        rudof.read_shacl(core.serialize(format="turtle"), format=pyrudof.ShaclFormat.Turtle)
+        rudof.read_data(nt, format=pyrudof.RDFFormat.NTriples)
+        report = rudof.validate_shacl()
+        return sorted((r.focus_node, str(r.path), str(r.value), r.constraint_component, r.severity) for r in report.violations)
+
+    expected = results(as_written.core)
+    assert len(expected) > 20
+    assert results(cut.core) == expected
