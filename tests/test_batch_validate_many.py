@@ -129,3 +129,40 @@ def test_one_target_per_property_gives_pyrudofs_results_as_written(kb, valid: li
     expected = results(as_written.core)
     assert len(expected) > 20
     assert results(cut.core) == expected
+
+
+@pytest.mark.parametrize(
+    "extra, cut",
+    [
+        ("", True),
+        ("ex:S sh:property [ sh:path ex:p ; sh:minCount 1 ] .", False),  # fails on a node with no value
+        ("ex:S sh:property [ sh:path ex:other ; sh:maxCount 1 ] .", False),  # a path the targets do not name
+        ("ex:S sh:property [ sh:path [ sh:inversePath ex:p ] ; sh:maxCount 1 ] .", False),
+        ("ex:S sh:severity sh:Warning .", False),  # a node-level key
+        ("ex:S sh:closed true .", False),
+        ("ex:T sh:node ex:S .", False),  # another shape uses it
+        ("ex:S a rdfs:Class .", False),  # an implicit class target
+    ],
+)
+def test_one_target_per_property_cuts_only_its_form(extra: str, cut: bool) -> None:
+    from reasoner.batch.shapeparts import one_target_per_property
+
+    core = Graph().parse(
+        data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> ."
+        " @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "ex:S a sh:NodeShape ; sh:targetSubjectsOf ex:p , ex:q ;"
+        " sh:property [ sh:path ex:p ; sh:maxCount 1 ; sh:datatype ex:D ] , [ sh:path ex:q ; sh:class ex:C ] .\n"
+        "ex:Inert a sh:NodeShape ; sh:targetClass ex:C ; rdfs:comment \"targets only\" .\n" + extra,
+        format="turtle",
+    )
+    out = one_target_per_property(core)
+    S = URIRef("https://example.org/S")
+    assert (URIRef("https://example.org/Inert"), None, None) not in out
+    assert ((S, None, None) not in out) == cut
+    if cut:
+        assert {(str(p), len(list(out.objects(s, SH.property)))) for s, p in out.subject_objects(SH.targetSubjectsOf)} == {
+            ("https://example.org/p", 1),
+            ("https://example.org/q", 1),
+        }
+    # out: Inert's 3 triples and, when cut, S's 5; in: 3 per new node shape (type, target, property)
+    assert len(out) == len(core) - 3 - (5 - 2 * 3 if cut else 0)
