@@ -21,7 +21,8 @@ compares the text byte for byte with rdflib's on hostile terms.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.serializers.nt import _quoteLiteral
