@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
 
 from _synthetic_helpers import synthetic  # noqa: E402
 from reasoner.batch.shapeparts import split_shapes
@@ -95,3 +96,73 @@ def test_a_result_on_an_ontology_node_keeps_every_case_back(kb, valid: list[Grap
     ontology = Graph() + kb.ontology
     ontology.add((URIRef("https://example.org/ontology-node"), GLR.date, Literal("2999-01-01", datatype=XSD.date)))
     assert BatchValidator(replace(kb, ontology=ontology)).clear(valid) == set()
+
+
+def test_one_target_per_property_gives_pyrudofs_results_as_written(kb, valid: list[Graph]) -> None:
+    """Core shapes cut per property shape (shapeparts.one_target_per_property) give the same
+    (focus node, path, value, component, severity) results as the shapes as written, on a case
+    whose every cut shape's every target predicate has values no property shape accepts."""
+    import pyrudof
+
+    as_written = split_shapes(kb.shapes, per_property=False)
+    cut = split_shapes(kb.shapes)
+    assert not isinstance(as_written, str) and not isinstance(cut, str)
+    kept = {s for s in as_written.core.subjects() if (s, None, None) in cut.core}
+    changed = {s for s in as_written.core.subjects(RDF.type, SH.NodeShape) if s not in kept}
+    assert len(changed) >= 2, "the bundled shapes have shapes to cut; the cut found none"
+    data = Graph() + valid[0] + kb.ontology
+    foreign = URIRef("https://example.org/foreign")
+    for n, shape in enumerate(sorted(changed)):
+        for predicate in as_written.core.objects(shape, SH.targetSubjectsOf):
+            for m, value in enumerate((Literal("mutated"), foreign, Literal(3), Literal("2026-01-01", datatype=XSD.date))):
+                data.add((URIRef(f"https://example.org/node-{n}-{m}"), predicate, value))
+    data.add((URIRef("https://example.org/node-0-0"), RDF.type, URIRef("https://w3id.org/glr/ontology#Patient")))
+    nt = data.serialize(format="nt")
+
+    def results(core: Graph) -> list[tuple[str, ...]]:
+        rudof = pyrudof.Rudof(pyrudof.RudofConfig())
+        rudof.read_shacl(core.serialize(format="turtle"), format=pyrudof.ShaclFormat.Turtle)
+        rudof.read_data(nt, format=pyrudof.RDFFormat.NTriples)
+        report = rudof.validate_shacl()
+        return sorted((r.focus_node, str(r.path), str(r.value), r.constraint_component, r.severity) for r in report.violations)
+
+    expected = results(as_written.core)
+    assert len(expected) > 20
+    assert results(cut.core) == expected
+
+
+@pytest.mark.parametrize(
+    "extra, cut",
+    [
+        ("", True),
+        ("ex:S sh:property [ sh:path ex:p ; sh:minCount 1 ] .", False),  # fails on a node with no value
+        ("ex:S sh:property [ sh:path ex:other ; sh:maxCount 1 ] .", False),  # a path the targets do not name
+        ("ex:S sh:property [ sh:path [ sh:inversePath ex:p ] ; sh:maxCount 1 ] .", False),
+        ("ex:S sh:severity sh:Warning .", False),  # a node-level key
+        ("ex:S sh:closed true .", False),
+        ("ex:T sh:node ex:S .", False),  # another shape uses it
+        ("ex:S a rdfs:Class .", False),  # an implicit class target
+    ],
+)
+def test_one_target_per_property_cuts_only_its_form(extra: str, cut: bool) -> None:
+    from reasoner.batch.shapeparts import one_target_per_property
+
+    core = Graph().parse(
+        data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> ."
+        " @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "ex:S a sh:NodeShape ; sh:targetSubjectsOf ex:p , ex:q ;"
+        " sh:property [ sh:path ex:p ; sh:maxCount 1 ; sh:datatype ex:D ] , [ sh:path ex:q ; sh:class ex:C ] .\n"
+        "ex:Inert a sh:NodeShape ; sh:targetClass ex:C ; rdfs:comment \"targets only\" .\n" + extra,
+        format="turtle",
+    )
+    out = one_target_per_property(core)
+    S = URIRef("https://example.org/S")
+    assert (URIRef("https://example.org/Inert"), None, None) not in out
+    assert ((S, None, None) not in out) == cut
+    if cut:
+        assert {(str(p), len(list(out.objects(s, SH.property)))) for s, p in out.subject_objects(SH.targetSubjectsOf)} == {
+            ("https://example.org/p", 1),
+            ("https://example.org/q", 1),
+        }
+    # out: Inert's 3 triples and, when cut, S's 5; in: 3 per new node shape (type, target, property)
+    assert len(out) == len(core) - 3 - (5 - 2 * 3 if cut else 0)

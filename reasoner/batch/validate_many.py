@@ -26,9 +26,10 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal
 
 from .._runtime.limits import query_time_limit, run_with_time_limit
+from .ntrows import NTNames, case_triples, nt_bytes
 from .shapeparts import ShapeParts, split_shapes
 
-__all__ = ["BatchValidator"]
+__all__ = ["BatchValidator", "owners"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -71,32 +72,23 @@ class BatchValidator:
         return cleared
 
     def _clear(self, graphs: list[Graph]) -> set[int]:
-        owner: dict[str, int] = {}
-        alone: set[int] = set()
-        for index, graph in enumerate(graphs):
-            for node in set(graph.all_nodes()):
-                if isinstance(node, Literal):
-                    continue
-                if node in self._vocabulary:
-                    continue
-                key = node.n3()
-                if owner.setdefault(key, index) != index:
-                    alone.update((index, owner[key]))
-            if any(s in self._vocabulary for s in graph.subjects(unique=True)):
-                alone.add(index)  # it says something about the shared vocabulary: other cases would see it
+        names = NTNames()
+        cases = [case_triples(graph) for graph in graphs]
+        owner, alone = owners(cases, self._vocabulary, names)
         batch = [i for i in range(len(graphs)) if i not in alone]
         if len(batch) < 2:
             return set()
-        flagged = self._flag(graphs, batch, owner)
+        flagged = self._flag({i: nt_bytes(cases[i], names) for i in batch}, owner)
         return set(batch) - flagged
 
-    def _flag(self, graphs: list[Graph], batch: list[int], owner: dict[str, int]) -> set[int]:
-        """The cases of ``batch`` that some check points at (all of them if a result is not one case's)."""
-        nts = {i: graphs[i].serialize(format="nt") for i in batch}
+    def _flag(self, nts: dict[int, bytes], owner: dict[str, int]) -> set[int]:
+        """The cases of ``nts`` (their N-Triples by index) that some check points at (all of them
+        if a result is not one case's)."""
+        batch = list(nts)
         everyone = set(batch)
         self._rudof.begin_staging()
         try:
-            self._rudof.read_data("".join(nts.values()), format=self._pyrudof.RDFFormat.NTriples, merge=True)
+            self._rudof.read_data(b"".join(nts.values()).decode(), format=self._pyrudof.RDFFormat.NTriples, merge=True)
             report = self._rudof.validate_shacl()
         finally:
             self._rudof.rollback_staging()
@@ -112,7 +104,7 @@ class BatchValidator:
         names = {i: ox.NamedNode(f"urn:x-glr:batch:validation-graph:{i}") for i in batch}
         try:
             for i in batch:
-                self._store.load(nts[i].encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=names[i])
+                self._store.load(nts[i], format=ox.RdfFormat.N_TRIPLES, to_graph=names[i])
             by_name = {name.value: i for i, name in names.items()}
             for query in self._parts.constraint_queries:
                 for row in self._query(query):
@@ -141,3 +133,25 @@ class BatchValidator:
         if count.inverse:
             return {q.subject for q in self._store.quads_for_pattern(None, predicate, focus, graph)}
         return {q.object for q in self._store.quads_for_pattern(focus, predicate, None, graph)}
+
+
+def owners(cases: list[list[Any]], vocabulary: set[Any], names: NTNames) -> tuple[dict[str, int], set[int]]:
+    """Each node's first case (by ``n3()``), and the cases that must be validated alone: those
+    sharing a node with another case, and those saying something about the shared vocabulary.
+
+    A node is a subject or an object that is not a literal (``Graph.all_nodes()``), unless the
+    shapes or the ontology name it."""
+    owner: dict[str, int] = {}
+    alone: set[int] = set()
+    for index, triples in enumerate(cases):
+        subjects = {s for s, _, _ in triples}
+        nodes = subjects | {o for _, _, o in triples if not isinstance(o, Literal)}
+        for node in nodes:
+            if isinstance(node, Literal) or node in vocabulary:
+                continue
+            key = names(node)
+            if owner.setdefault(key, index) != index:
+                alone.update((index, owner[key]))
+        if not vocabulary.isdisjoint(subjects):
+            alone.add(index)  # it says something about the shared vocabulary: other cases would see it
+    return owner, alone
