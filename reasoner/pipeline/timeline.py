@@ -27,6 +27,7 @@ from rdflib.term import Node
 from ..errors import AsOfError, InputError
 from ..kb.elapsed import ElapsedProperties, elapsed_properties  # read from the ontology by the kb layer
 from ..vocab import GLR, RDF, XSD
+from .memorygraph import add_triples, graph_with_namespaces
 
 if TYPE_CHECKING:
     from .plainview import PlainCaseView
@@ -196,14 +197,10 @@ def normalise(graph: CaseGraph, as_of: AsOf, props: tuple[ElapsedProperties, ...
     Dates after the as-of date yield negative numbers here; validation
     reports them as violations before any rule sees them.
     """
-    out = Graph()
-    for prefix, ns in graph.namespaces():
-        out.bind(prefix, ns, override=False)
-    for triple in graph:
-        out.add(triple)
+    triples = list(graph)
     for case in graph.subjects(RDF.type, GLR.Case):
-        out.add((case, GLR.asOfUsed, Literal(as_of.date, datatype=XSD.date)))
-        out.add((case, GLR.asOfSource, Literal(as_of.source.value)))
+        triples.append((case, GLR.asOfUsed, Literal(as_of.date, datatype=XSD.date)))
+        triples.append((case, GLR.asOfSource, Literal(as_of.source.value)))
     for ep in props:
         for subject, value in graph.subject_objects(ep.date_property):
             if not (isinstance(value, Literal) and value.datatype == XSD.date):
@@ -214,6 +211,9 @@ def normalise(graph: CaseGraph, as_of: AsOf, props: tuple[ElapsedProperties, ...
                 continue
             if not isinstance(when, dt.date):
                 continue
-            out.add((subject, ep.months_property, _integer(whole_months_between(when, as_of.date))))
-            out.add((subject, ep.days_property, _integer((as_of.date - when).days)))
+            triples.append((subject, ep.months_property, _integer(whole_months_between(when, as_of.date))))
+            triples.append((subject, ep.days_property, _integer((as_of.date - when).days)))
+    # the graph Graph(), bind(prefix, ns, override=False) per namespace and add per triple build, built in bulk
+    out = graph_with_namespaces(list(graph.namespaces()))
+    add_triples(out, triples)
     return out
