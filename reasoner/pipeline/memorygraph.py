@@ -24,6 +24,7 @@ namespace manager, order included, with graphs built call by call.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -179,7 +180,7 @@ def _fresh_memory(graph: Graph) -> Memory | None:
 def add_triples(graph: Graph, triples: Sequence[tuple[Node, Node, Node]]) -> None:
     """``graph.add(t)`` for each triple in order, written straight into a fresh Memory store when that is certain."""
     store = _fresh_memory(graph) if triples else None
-    if store is None or any(type(t) not in _NODE_TYPES for triple in triples for t in triple):
+    if store is None or not _NODE_TYPES.issuperset(map(type, chain.from_iterable(triples))):
         for triple in triples:
             graph.add(triple)
         return
@@ -197,30 +198,13 @@ def add_triples(graph: Graph, triples: Sequence[tuple[Node, Node, Node]]) -> Non
     store._Memory__defaultContexts = {context: False, None: False}  # type: ignore[attr-defined]
     for s, p, o in triples:
         triple = (s, p, o)  # Graph.add hands the store a new tuple
-        po = spo.get(s)
-        if po is None:
-            po = spo[s] = {}
-        objects = po.get(p)
-        if objects is None:
-            objects = po[p] = {}
-        if o in objects:
-            in_default.add(triple)
-            in_graph.add(triple)
-            continue
-        objects[o] = 1
+        # setdefault: one hash per look-up (a Literal's hash is computed in Python, each time)
+        objects = spo.setdefault(s, {}).setdefault(p, {})
+        held = len(objects)
+        objects.setdefault(o, 1)
         in_default.add(triple)
         in_graph.add(triple)
-        by_object = pos.get(p)
-        if by_object is None:
-            by_object = pos[p] = {}
-        subjects = by_object.get(o)
-        if subjects is None:
-            subjects = by_object[o] = {}
-        subjects[s] = 1
-        by_subject = osp.get(o)
-        if by_subject is None:
-            by_subject = osp[o] = {}
-        predicates = by_subject.get(s)
-        if predicates is None:
-            predicates = by_subject[s] = {}
-        predicates[p] = 1
+        if len(objects) == held:
+            continue  # the store held it: Memory.add touches no index
+        pos.setdefault(p, {}).setdefault(o, {})[s] = 1
+        osp.setdefault(o, {}).setdefault(s, {})[p] = 1
