@@ -60,17 +60,17 @@ def full_state(graph: Graph) -> object:
     )
 
 
-def _call_by_call(namespaces, triples) -> Graph:  # type: ignore[no-untyped-def]
+def _call_by_call(namespaces, triples, override: bool = False) -> Graph:  # type: ignore[no-untyped-def]
     graph = Graph()
     for prefix, namespace in namespaces:
-        graph.bind(prefix, namespace, override=False)
+        graph.bind(prefix, namespace, override=override)
     for triple in triples:
         graph.add(triple)
     return graph
 
 
-def _bulk(namespaces, triples) -> Graph:  # type: ignore[no-untyped-def]
-    graph = graph_with_namespaces(list(namespaces))
+def _bulk(namespaces, triples, override: bool = False) -> Graph:  # type: ignore[no-untyped-def]
+    graph = graph_with_namespaces(list(namespaces), override=override)
     add_triples(graph, list(triples))
     return graph
 
@@ -123,9 +123,11 @@ _SEQUENCES = [
 
 def test_namespaces_and_triples_as_call_by_call() -> None:
     for _ in range(2):  # the second round starts from the kept states
-        for namespaces in _SEQUENCES:
-            for triples in ([], _TRIPLES):
-                assert full_state(_bulk(namespaces, triples)) == full_state(_call_by_call(namespaces, triples)), namespaces
+        for override in (False, True):
+            for namespaces in _SEQUENCES:
+                for triples in ([], _TRIPLES):
+                    bulk, by_call = _bulk(namespaces, triples, override), _call_by_call(namespaces, triples, override)
+                    assert full_state(bulk) == full_state(by_call), (override, namespaces)
 
 
 def test_kept_states_are_copies(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,7 +23,7 @@ namespace manager, order included, with graphs built call by call.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import chain
 from typing import Any
 
@@ -34,23 +34,24 @@ from rdflib.term import Node
 
 __all__ = ["graph_with_namespaces", "add_triples"]
 
-Namespaces = tuple[tuple[str, URIRef], ...]
+#: bind calls: (prefix, namespace, override) each
+Binds = tuple[tuple[str, str, bool], ...]
 Trie = dict[str, Any]
 #: what bind calls leave: the Memory store's prefix -> namespace and namespace -> prefix, the manager's trie
 BindState = tuple[dict[str, URIRef], dict[URIRef, str], Trie]
 
 
 class _Node:
-    """A namespace sequence already bound, keyed by its next pair; ``state`` when one was kept for it."""
+    """A sequence of bind calls already made, keyed by the next call; ``state`` when one was kept for it."""
 
     __slots__ = ("children", "state")
 
     def __init__(self) -> None:
-        self.children: dict[tuple[str, URIRef], _Node] = {}
+        self.children: dict[tuple[str, str, bool], _Node] = {}
         self.state: BindState | None = None
 
 
-#: the bind states kept, as a trie over namespace sequences; the root holds a new graph's (the defaults).
+#: the bind states kept, as a trie over sequences of bind calls; the root holds a new graph's (the defaults).
 #: A case's own namespace usually comes last (``@prefix : <its IRI>``), so the state before a sequence's
 #: last pair is kept: the next case starts from it and binds one namespace, not ~31.
 _ROOT: list[_Node] = []
@@ -116,22 +117,22 @@ def _root() -> _Node:
     return _ROOT[0]
 
 
-def graph_with_namespaces(namespaces: Sequence[tuple[str, URIRef]]) -> Graph:
-    """``Graph()`` with ``bind(prefix, namespace, override=False)`` called for each pair in order.
+def graph_with_namespaces(namespaces: Iterable[tuple[str, str]], *, override: bool = False) -> Graph:
+    """``Graph()`` with ``bind(prefix, namespace, override=override)`` called for each pair in order.
 
     The binds of the longest start of ``namespaces`` whose state was kept are not repeated: the graph
     starts from a copy of that state and the rest are bound by rdflib, one call each.
     """
-    key = tuple(namespaces)
+    key: Binds = tuple((prefix, namespace, override) for prefix, namespace in namespaces)
     root = _root()
     if not key or root.state is None:  # nothing to bind (the manager is made when first asked for), or no copies
         graph = Graph()
-        for prefix, namespace in key:
-            graph.bind(prefix, namespace, override=False)
+        for prefix, namespace, _ in key:
+            graph.bind(prefix, namespace, override=override)
         return graph
     node, state, done = root, root.state, 0
-    for depth, pair in enumerate(key, 1):
-        node = node.children.get(pair)  # type: ignore[assignment]
+    for depth, bind in enumerate(key, 1):
+        node = node.children.get(bind)  # type: ignore[assignment]
         if node is None:
             break
         if node.state is not None:
@@ -139,19 +140,19 @@ def graph_with_namespaces(namespaces: Sequence[tuple[str, URIRef]]) -> Graph:
     graph = _graph_from(state)
     last = len(key) - 1
     for depth in range(done, len(key)):
-        if depth == last and done < last:  # keep the state before the last pair, for the next case
+        if depth == last and done < last:  # keep the state before the last bind, for the next case
             _keep(key[:last], _take(graph))
-        prefix, namespace = key[depth]
-        graph.bind(prefix, namespace, override=False)
+        prefix, namespace, _ = key[depth]
+        graph.bind(prefix, namespace, override=override)
     return graph
 
 
-def _keep(key: Namespaces, state: BindState | None) -> None:
+def _keep(key: Binds, state: BindState | None) -> None:
     if state is None:
         return
     node = _root()
-    for pair in key:
-        node = node.children.setdefault(pair, _Node())
+    for bind in key:
+        node = node.children.setdefault(bind, _Node())
     node.state = state
     _KEPT[0] += 1
 
