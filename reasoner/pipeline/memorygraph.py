@@ -32,7 +32,7 @@ from rdflib.namespace import NamespaceManager
 from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
-__all__ = ["graph_with_namespaces", "add_triples"]
+__all__ = ["add_triples", "graph_with_namespaces"]
 
 #: bind calls: (prefix, namespace, override) each
 Binds = tuple[tuple[str, str, bool], ...]
@@ -190,7 +190,7 @@ def add_triples(graph: Graph, triples: Sequence[tuple[Node, Node, Node]]) -> Non
     osp: dict = store._Memory__osp  # type: ignore[attr-defined]
     store._Memory__all_contexts.add(graph)  # type: ignore[attr-defined]
     identifier = graph.identifier
-    context = "{}:{}".format(identifier.__class__.__name__, identifier)  # Memory.__ctx_to_str
+    context = f"{identifier.__class__.__name__}:{identifier}"  # as Memory.__ctx_to_str writes it
     store._Memory__context_obj_map[context] = graph  # type: ignore[attr-defined]
     in_default: set = store._Memory__contextTriples[None]  # type: ignore[attr-defined]
     in_graph: set = set()
