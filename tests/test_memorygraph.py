@@ -21,7 +21,13 @@ from reasoner.pipeline import memorygraph, run
 from reasoner.pipeline.fastturtle import read_plain_turtle
 from reasoner.pipeline.memorygraph import add_triples, graph_with_namespaces
 from reasoner.pipeline.plainview import PlainCaseView
-from reasoner.pipeline.timeline import AsOf, AsOfSource, _integer, normalise, whole_months_between
+from reasoner.pipeline.timeline import (
+    AsOf,
+    AsOfSource,
+    _integer,
+    normalise,
+    whole_months_between,
+)
 from reasoner.vocab import GLR, RDF, XSD
 
 ROOT = Path(__file__).resolve().parent.parent
