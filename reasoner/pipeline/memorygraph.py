@@ -9,8 +9,8 @@ functions of the calls made on a fresh graph, so:
 * :func:`graph_with_namespaces` keeps the state binds left on a real
   graph (the Memory store's prefix and namespace dictionaries, the
   namespace manager's trie) and starts each later graph binding the same
-  namespaces from copies of it, as fastturtle.py does for the default
-  bindings; rdflib's own ``bind`` makes the binds not kept;
+  namespaces from copies of it; rdflib's own ``bind`` makes the binds
+  not kept (fastturtle.py's PlainTurtle.namespaces uses it too);
 * :func:`add_triples` writes the Memory store's indexes and context sets
   for a list of triples added to a fresh store, in the order and with the
   values ``Memory.add`` would, and adds one by one with ``Graph.add``
