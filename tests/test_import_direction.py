@@ -34,6 +34,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("pipeline.merged_data",),
     ("pipeline.timeline", "pipeline.plainview"),
     ("pipeline.fastturtle",),
+    ("pipeline.memorygraph",),  # builds rdflib graphs in bulk; imports only rdflib
     ("pipeline.engines",),
     ("fhir",),
     ("kb.check",),

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import NamespaceManager
-from rdflib.plugins.stores.memory import Memory
+
+from .memorygraph import graph_with_namespaces
 
 __all__ = ["PlainTurtle", "read_plain_turtle", "parse_plain_turtle"]
 
@@ -112,20 +112,9 @@ class PlainTurtle:
 
     def namespaces(self) -> list[tuple[str, URIRef]]:
         """What ``self.to_graph().namespaces()`` yields: the same ``bind`` calls on a graph without triples
-        (a graph's bindings never depend on its triples), started from a copy of rdflib's default bindings
-        instead of binding the ~30 defaults again (see _default_bindings)."""
-        defaults = _default_bindings()
-        if defaults is None:
-            graph = Graph()
-            graph.namespace_manager  # noqa: B018 - as in to_graph
-        else:
-            store = Memory()
-            store._Memory__namespace, store._Memory__prefix = dict(defaults[0]), dict(defaults[1])  # type: ignore[attr-defined]
-            graph = Graph(store=store)
-            graph.namespace_manager = NamespaceManager(graph, bind_namespaces="none")
-        for prefix, namespace in self.prefixes.items():
-            graph.bind(prefix, namespace)
-        return list(graph.namespaces())
+        (a graph's bindings never depend on its triples), started from a kept copy of the state of the
+        binds it shares with earlier documents (reasoner/pipeline/memorygraph.py)."""
+        return list(graph_with_namespaces(self.prefixes.items(), override=True).namespaces())
 
     def to_graph(self) -> Graph:
         """The graph rdflib's parser builds: the same calls, in the same order."""
@@ -136,29 +125,6 @@ class PlainTurtle:
         for prefix, namespace in self.prefixes.items():
             graph.bind(prefix, namespace)
         return graph
-
-
-_DEFAULTS: list[tuple[dict[str, URIRef], dict[URIRef, str]] | None] = []
-
-
-def _default_bindings() -> tuple[dict[str, URIRef], dict[URIRef, str]] | None:
-    """A new graph's store-level bindings (prefix -> namespace, namespace -> prefix) once its namespace
-    manager has bound rdflib's defaults; None if the Memory store does not keep them where this expects.
-
-    Binding only reads and writes those two dictionaries of the store, so a store holding copies of
-    them binds exactly as a new graph does; tests/test_fastturtle.py compares the results.
-    """
-    if not _DEFAULTS:
-        graph = Graph()
-        graph.namespace_manager  # noqa: B018 - binds the defaults
-        store = graph.store
-        namespace, prefix = getattr(store, "_Memory__namespace", None), getattr(store, "_Memory__prefix", None)
-        found = None
-        if type(store) is Memory and isinstance(namespace, dict) and isinstance(prefix, dict):
-            if list(graph.namespaces()) == [(p, URIRef(n)) for p, n in namespace.items()]:
-                found = (dict(namespace), dict(prefix))
-        _DEFAULTS.append(found)
-    return _DEFAULTS[0]
 
 
 def read_plain_turtle(text: str) -> PlainTurtle | None:

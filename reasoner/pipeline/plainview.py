@@ -39,9 +39,10 @@ class PlainCaseView:
         spo: dict[Node, dict[Node, dict[Node, int]]] = {}
         pos: dict[Node, dict[Node, dict[Node, int]]] = {}
         for triple in plain.triples:
-            if triple in members:
+            held = len(members)
+            members.add(triple)  # one hash of the triple, not two (``in`` then ``add``)
+            if len(members) == held:
                 continue  # the store leaves every index as it was for a triple it holds
-            members.add(triple)
             s, p, o = triple
             spo.setdefault(s, {}).setdefault(p, {})[o] = 1
             pos.setdefault(p, {}).setdefault(o, {})[s] = 1

@@ -27,6 +27,7 @@ from rdflib.term import Node
 from ..errors import AsOfError, InputError
 from ..kb.elapsed import ElapsedProperties, elapsed_properties  # read from the ontology by the kb layer
 from ..vocab import GLR, RDF, XSD
+from .memorygraph import add_triples, graph_with_namespaces
 
 if TYPE_CHECKING:
     from .plainview import PlainCaseView
@@ -101,6 +102,11 @@ def parse_as_of_option(text: str) -> dt.date:
 
 
 _TIMEZONE = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
+#: the datatypes whose offsets are refused; a set, so a look-up hashes (in C) instead of comparing in Python
+_DATED = frozenset({XSD.date, XSD.dateTime})
+#: terms read and stated per case, made once (a namespace attribute makes and checks a new URIRef on every read)
+_TYPE, _CASE, _AS_OF, _AS_OF_USED, _AS_OF_SOURCE = RDF.type, GLR.Case, GLR.asOf, GLR.asOfUsed, GLR.asOfSource
+_DATE = XSD.date
 
 
 def _plain_date(lexical: str) -> dt.date:
@@ -142,7 +148,7 @@ def reject_timezone_offsets(graph: CaseGraph, *, source: str | None = None) -> N
     dates; see docs/security.md#dates.
     """
     for subject, prop, value in graph:
-        if isinstance(value, Literal) and value.datatype in (XSD.date, XSD.dateTime):
+        if isinstance(value, Literal) and value.datatype in _DATED:
             found = _TIMEZONE.search(str(value).strip())
             if found:
                 raise InputError(
@@ -162,7 +168,7 @@ def _quoted(term: Node) -> str:
 def resolve_as_of(graph: CaseGraph, *, override: dt.date | None = None, today: dt.date | None = None) -> AsOf:
     """Command line beats the case graph beats today; the choice is recorded."""
     stated: dt.date | None = None
-    values = [o for c in graph.subjects(RDF.type, GLR.Case) for o in graph.objects(c, GLR.asOf)]
+    values = [o for c in graph.subjects(_TYPE, _CASE) for o in graph.objects(c, _AS_OF)]
     if len(set(values)) > 1:
         raise AsOfError("the case states more than one as-of date (glr:asOf): " + ", ".join(sorted(str(v) for v in set(values))) + ".")
     if values:
@@ -190,23 +196,47 @@ def _integer(n: int) -> Literal:
     return term
 
 
+_DATES: dict[dt.date, Literal] = {}
+_STRINGS: dict[str, Literal] = {}
+
+
+def _date_literal(day: dt.date) -> Literal:
+    """``Literal(day, datatype=XSD.date)``, one shared instance per day (as _integer)."""
+    term = _DATES.get(day) if type(day) is dt.date else None
+    if term is None:
+        term = Literal(day, datatype=_DATE)
+        if type(day) is dt.date:
+            if len(_DATES) >= 10_000:
+                _DATES.clear()
+            _DATES[day] = term
+    return term
+
+
+def _string_literal(text: str) -> Literal:
+    """``Literal(text)``, one shared instance per text (the as-of sources are three)."""
+    term = _STRINGS.get(text) if type(text) is str else None
+    if term is None:
+        term = Literal(text)
+        if type(text) is str:
+            if len(_STRINGS) >= 100:
+                _STRINGS.clear()
+            _STRINGS[text] = term
+    return term
+
+
 def normalise(graph: CaseGraph, as_of: AsOf, props: tuple[ElapsedProperties, ...]) -> Graph:
     """Return a copy of the case with the as-of used and every elapsed time stated.
 
     Dates after the as-of date yield negative numbers here; validation
     reports them as violations before any rule sees them.
     """
-    out = Graph()
-    for prefix, ns in graph.namespaces():
-        out.bind(prefix, ns, override=False)
-    for triple in graph:
-        out.add(triple)
-    for case in graph.subjects(RDF.type, GLR.Case):
-        out.add((case, GLR.asOfUsed, Literal(as_of.date, datatype=XSD.date)))
-        out.add((case, GLR.asOfSource, Literal(as_of.source.value)))
+    triples = list(graph)
+    for case in graph.subjects(_TYPE, _CASE):
+        triples.append((case, _AS_OF_USED, _date_literal(as_of.date)))
+        triples.append((case, _AS_OF_SOURCE, _string_literal(as_of.source.value)))
     for ep in props:
         for subject, value in graph.subject_objects(ep.date_property):
-            if not (isinstance(value, Literal) and value.datatype == XSD.date):
+            if not (isinstance(value, Literal) and value.datatype == _DATE):
                 continue  # wrong datatype: a shape reports it; never guess a date
             try:
                 when = value.toPython()
@@ -214,6 +244,9 @@ def normalise(graph: CaseGraph, as_of: AsOf, props: tuple[ElapsedProperties, ...
                 continue
             if not isinstance(when, dt.date):
                 continue
-            out.add((subject, ep.months_property, _integer(whole_months_between(when, as_of.date))))
-            out.add((subject, ep.days_property, _integer((as_of.date - when).days)))
+            triples.append((subject, ep.months_property, _integer(whole_months_between(when, as_of.date))))
+            triples.append((subject, ep.days_property, _integer((as_of.date - when).days)))
+    # the graph Graph(), bind(prefix, ns, override=False) per namespace and add per triple build, built in bulk
+    out = graph_with_namespaces(list(graph.namespaces()))
+    add_triples(out, triples)
     return out
