@@ -269,4 +269,24 @@ def process_chunk(items: list[CaseItem], config: BatchConfig) -> list[EncodedRec
         size = config.cases_per_store
         for start in range(0, len(items), size):
             outcomes.extend(process_many(items[start : start + size], _STATE))
-    return [EncodedRecord.of(o.record, o.derivation_nt, o.case_iri) for o in outcomes]
+    encoded = [EncodedRecord.of(o.record, o.derivation_nt, o.case_iri) for o in outcomes]
+    _freeze_lasting_objects()
+    return encoded
+
+
+def _freeze_lasting_objects() -> None:
+    """After a worker's first chunk, move what lives for the whole run out of the collector's sight.
+
+    Why: the knowledge base, the rewritten rules, the validators and their caches (most of them
+    built during the first chunk) are hundreds of thousands of objects that every full collection
+    walked again, a few times per 400 cases: 2-3 ms per case (docs/performance.md). Freezing
+    changes no result; objects alive now are simply never collected as cyclic garbage, and
+    nearly all of them live until the process ends anyway. Once per process.
+    """
+    if _STATE.get("frozen"):
+        return
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    _STATE["frozen"] = True
