@@ -276,13 +276,20 @@ class MultiCaseRules:
             _LOG.warning("rule '%s' is answered case by case: its batch form failed (%s)", rule.rule_id, exc)
             return {i: self._one_as_written(store, rule, state, i) for i in live}
         grouped: dict[int, list[dict[str, Node]]] = {i: [] for i in live}
+        converted: dict[Any, Node] = {}  # each distinct value converted once (answers repeat IRIs across rows)
+        variables = rewrite.variables
         for row in rows:
             name = row[0]
             if name is None or name.value not in by_name:
                 raise RuleExecutionError(f"rule '{rule.rule_id}': a batch answer named no case graph.", source=str(rule.query_path))
-            grouped[by_name[name.value]].append(
-                {v: from_ox(t) for v, t in zip(rewrite.variables, row[1:]) if t is not None}
-            )
+            values: dict[str, Node] = {}
+            for v, t in zip(variables, row[1:]):
+                if t is not None:
+                    value = converted.get(t)
+                    if value is None:
+                        value = converted[t] = from_ox(t)
+                    values[v] = value
+            grouped[by_name[name.value]].append(values)
         return {i: rewrite.instantiate(rows_i) for i, rows_i in grouped.items()}
 
     def _one_as_written(self, store: ox.Store, rule: Rule, state: list[_Case], index: int) -> list[Triple]:

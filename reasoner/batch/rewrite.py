@@ -35,7 +35,9 @@ rewrite does not check out, is answered case by case instead
 
 from __future__ import annotations
 
+import os
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -127,28 +129,89 @@ class Rewrite:
 
     def instantiate(self, rows: list[dict[str, Node]]) -> list[tuple[Node, Node, Node]]:
         """CONSTRUCT's template applied to each solution: fresh blank nodes per solution,
-        triples with an unbound variable or an ill-placed term left out, duplicates dropped."""
+        triples with an unbound variable or an ill-placed term left out, duplicates dropped.
+
+        The template is read once into a plan (:func:`_template_plan`); each fresh blank
+        node is named by :func:`_fresh_ids` (no uuid4 per node, as ``BNode()`` would)."""
+        plan = self.__dict__.get("_plan")
+        if plan is None or plan[0] is not self.template:
+            plan = self.__dict__["_plan"] = (self.template, *_template_plan(self.template))
+        _, triples, bnode_count = plan
         out: dict[tuple[Node, Node, Node], None] = {}
+        fresh: list[BNode] = []
+        ids = _fresh_ids(len(rows) * bnode_count) if bnode_count else iter(())
         for row in rows:
-            fresh: dict[BNode, BNode] = {}
-            for triple in self.template:
+            if bnode_count:
+                fresh = [BNode(next(ids)) for _ in range(bnode_count)]
+            for triple, checks in triples:
                 terms = []
-                for term in triple:
-                    if isinstance(term, Variable):
-                        value = row.get(str(term))
+                for kind, term in triple:
+                    if kind is _VAR:
+                        value = row.get(term)  # type: ignore[arg-type]
                         if value is None:
                             break
                         terms.append(value)
-                    elif isinstance(term, BNode):
-                        terms.append(fresh.setdefault(term, BNode()))
+                    elif kind is _BLANK:
+                        terms.append(fresh[term])  # type: ignore[index]
                     else:
                         terms.append(term)
                 else:
                     s, p, o = terms
-                    if isinstance(s, Literal) or not isinstance(p, URIRef):
+                    if checks and (isinstance(s, Literal) or not isinstance(p, URIRef)):
                         continue
                     out[(s, p, o)] = None
         return list(out)
+
+
+_VAR, _BLANK, _CONST = "var", "blank", "const"
+
+
+def _template_plan(
+    template: tuple[tuple[Node, Node, Node], ...],
+) -> tuple[tuple[tuple[tuple[tuple[str, Any], ...], bool], ...], int]:
+    """Each template triple as (kind, variable name / blank node number / term) per position, with
+    whether its subject/predicate check must run per solution (a variable there), and the number
+    of distinct blank nodes. A triple whose constant subject or predicate is ill-placed is left out
+    here: CONSTRUCT leaves it out for every solution."""
+    numbers: dict[BNode, int] = {}
+    planned = []
+    for triple in template:
+        parts: list[tuple[str, Any]] = []
+        for term in triple:
+            if isinstance(term, Variable):
+                parts.append((_VAR, str(term)))
+            elif isinstance(term, BNode):
+                parts.append((_BLANK, numbers.setdefault(term, len(numbers))))
+            else:
+                parts.append((_CONST, term))
+        s, p, _ = triple
+        if not isinstance(s, Variable) and not isinstance(p, Variable):
+            if isinstance(s, Literal) or not isinstance(p, URIRef):
+                continue  # never a triple; its blank nodes still counted (they need no name)
+            planned.append((tuple(parts), False))
+        else:
+            planned.append((tuple(parts), True))
+    return tuple(planned), len(numbers)
+
+
+_FRESH: list[Any] = [None, None, 0]  # process id, random prefix, next number
+
+
+def _fresh_ids(count: int) -> Iterator[str]:
+    """``count`` new blank node ids: a random 128-bit prefix drawn once per process, then a counter.
+
+    Why: ``BNode()`` draws a uuid4 per node, most of the cost of instantiating a template.
+    Unique as rdflib's are: another id equals one of these only by guessing the prefix (rdflib's
+    ids are "N" + 32 hex digits; these are "G" + 32 hex digits + "n" + a number, so never one
+    of those). A forked worker draws its own prefix. The ids never reach the output:
+    :func:`reasoner.pipeline.inference._skolemise` names each blank node by what it says."""
+    pid = os.getpid()
+    if _FRESH[0] != pid:
+        _FRESH[:] = [pid, "G" + uuid.uuid4().hex + "n", 0]
+    start = _FRESH[2]
+    _FRESH[2] = start + count
+    prefix = _FRESH[1]
+    return (prefix + str(n) for n in range(start, start + count))
 
 
 def _subselect_edits(tokens: list[_Token], start: int, graph_var: str) -> list[tuple[int, str, str]]:
