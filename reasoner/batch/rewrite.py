@@ -173,6 +173,8 @@ def _template_plan(
     whether its subject/predicate check must run per solution (a variable there), and the number
     of distinct blank nodes. A triple whose constant subject or predicate is ill-placed is left out
     here: CONSTRUCT leaves it out for every solution."""
+    from ..pipeline.derivation import canonical  # the explanation then finds these IRIs by identity
+
     numbers: dict[BNode, int] = {}
     planned = []
     for triple in template:
@@ -183,7 +185,7 @@ def _template_plan(
             elif isinstance(term, BNode):
                 parts.append((_BLANK, numbers.setdefault(term, len(numbers))))
             else:
-                parts.append((_CONST, term))
+                parts.append((_CONST, canonical(term)))  # type: ignore[arg-type]
         s, p, _ = triple
         if not isinstance(s, Variable) and not isinstance(p, Variable):
             if isinstance(s, Literal) or not isinstance(p, URIRef):

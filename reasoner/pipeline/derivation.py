@@ -24,14 +24,32 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from ..vocab import GLR, PROV
 
-__all__ = ["Derivation", "DerivationIndex"]
+__all__ = ["Derivation", "DerivationIndex", "canonical"]
 
 Triple = tuple[Node, Node, Node]
+
+#: one object per IRI for the terms a derivation is made of (see canonical)
+_CANONICAL: dict[URIRef, URIRef] = {}
+
+
+def canonical(iri: URIRef) -> URIRef:
+    """The one object this process uses for ``iri``: the first one given.
+
+    Why: an rdflib IRI's ``==`` is a Python call, and a dictionary look-up makes it whenever
+    the key found is an equal but different object. The rules' template IRIs (reasoner/batch/
+    rewrite.py) and the vocabulary the explanation and annotation look for (inference.py,
+    results/explainer.py) go through here, so the derivation index (:class:`DerivationIndex`)
+    finds them by identity. Equal IRIs are interchangeable (same class, same text, no other
+    state), so no answer can change; only IRIs known when the code is written, or stated in a
+    rule, are kept (a bounded table)."""
+    if type(iri) is not URIRef:
+        return iri
+    return _CANONICAL.setdefault(iri, iri)
 
 #: attributes a pending derivation answers without filling its graph
 _OWN = frozenset({"__class__", "__dict__", "_order", "_index", "lookups", "unique_triples", "_fill"})

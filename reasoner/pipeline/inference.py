@@ -22,6 +22,7 @@ from collections import defaultdict
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
+from .derivation import canonical
 from .engines import RuleEngine, Triple
 from ..kb.knowledge import KnowledgeBase, Rule
 from .._runtime.limits import query_time_limit, run_steps_with_time_limit
@@ -30,54 +31,91 @@ from ..vocab import GLR, PROV, RDF
 __all__ = ["run_rules"]
 
 # Namespace attribute look-ups cost a method call each; these run per result triple.
-_OF_KIND = GLR.ofKind
-_PREMISE = GLR.premise
-_PREMISE_SUBJECT = GLR.premiseSubject
-_PRIORITY = GLR.priority
-_RECOMMENDATION = GLR.Recommendation
-_RULE_RUN = GLR.RuleRun
-_TYPE = RDF.type
-_ACTIVITY = PROV.Activity
-_ASSOCIATION = PROV.Association
-_QUALIFIED_ASSOCIATION = PROV.qualifiedAssociation
-_HAD_PLAN = PROV.hadPlan
-_GENERATED_BY = PROV.wasGeneratedBy
-_USED = PROV.used
-_DERIVED_FROM = PROV.wasDerivedFrom
+_OF_KIND = canonical(GLR.ofKind)
+_PREMISE = canonical(GLR.premise)
+_PREMISE_SUBJECT = canonical(GLR.premiseSubject)
+_PRIORITY = canonical(GLR.priority)
+_RECOMMENDATION = canonical(GLR.Recommendation)
+_RULE_RUN = canonical(GLR.RuleRun)
+_TYPE = canonical(RDF.type)
+_ACTIVITY = canonical(PROV.Activity)
+_ASSOCIATION = canonical(PROV.Association)
+_QUALIFIED_ASSOCIATION = canonical(PROV.qualifiedAssociation)
+_HAD_PLAN = canonical(PROV.hadPlan)
+_GENERATED_BY = canonical(PROV.wasGeneratedBy)
+_USED = canonical(PROV.used)
+_DERIVED_FROM = canonical(PROV.wasDerivedFrom)
 
 
-def _signature(node: BNode, by_subject: dict[Node, list[tuple[Node, Node]]], depth: int = 0) -> str:
+def _signature(node: BNode, by_subject: dict[Node, list[tuple[Node, Node]]], depth: int = 0, n3: dict[Node, str] | None = None) -> str:
+    if n3 is None:
+        n3 = {}
     parts = []
     for p, o in by_subject.get(node, []):
         if isinstance(o, BNode) and depth < 8:
-            o_sig = "[" + _signature(o, by_subject, depth + 1) + "]"
+            o_sig = "[" + _signature(o, by_subject, depth + 1, n3) + "]"
         else:
-            o_sig = o.n3()
-        parts.append(p.n3() + " " + o_sig)
+            o_sig = _n3(o, n3)
+        parts.append(_n3(p, n3) + " " + o_sig)
     return ";".join(sorted(parts))
+
+
+def _n3(term: Node, memo: dict[Node, str]) -> str:
+    """``term.n3()``, remembered for IRIs (an IRI's form depends on its text alone; one that
+    cannot be written raises, every time, as before). Other terms are written each time."""
+    if type(term) is not URIRef:
+        return term.n3()
+    found = memo.get(term)
+    if found is None:
+        found = memo[term] = term.n3()
+    return found
 
 
 def _skolemise(triples: list[Triple], case: URIRef) -> list[Triple]:
     """Name each template blank node by a hash of what it says."""
     by_subject: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)
     for s, p, o in triples:
-        by_subject[s].append((p, o))
+        if isinstance(s, BNode):  # only blank nodes' statements are read (_signature)
+            by_subject[s].append((p, o))
     names: dict[BNode, URIRef] = {}
+    n3: dict[Node, str] = {}
 
     def name(b: BNode) -> URIRef:
-        if b not in names:
-            digest = hashlib.sha1(_signature(b, by_subject).encode("utf-8")).hexdigest()[:16]
-            names[b] = URIRef(f"{case}/derivation/{digest}")
-        return names[b]
+        found = names.get(b)
+        if found is None:
+            digest = hashlib.sha1(_signature(b, by_subject, 0, n3).encode("utf-8")).hexdigest()[:16]
+            found = names[b] = URIRef(f"{case}/derivation/{digest}")
+        return found
 
+    if not by_subject and not any(isinstance(o, BNode) for _, _, o in triples):
+        return list(triples)  # no blank node: nothing to name
     out: list[Triple] = []
     for s, p, o in triples:
         out.append((name(s) if isinstance(s, BNode) else s, p, name(o) if isinstance(o, BNode) else o))
     return out
 
 
+#: the predicates _annotate reads, each to its role: one dictionary look-up per triple (an rdflib
+#: IRI's ``==`` is a Python call; a look-up compares hashes first, then the text)
+_READS = {_OF_KIND: 0, _PREMISE: 1, _PREMISE_SUBJECT: 2}
+
+
 def _annotate(rule: Rule, triples: list[Triple], case: URIRef) -> list[Triple]:
-    results = sorted({s for s, p, _ in triples if p == _OF_KIND}, key=str)
+    kinded: set[Node] = set()
+    premise_nodes: dict[Node, list[Node]] = defaultdict(list)
+    subjects_of: dict[Node, Node] = {}
+    reads = _READS
+    for s, p, o in triples:
+        role = reads.get(p)
+        if role is None:
+            continue
+        if role == 0:
+            kinded.add(s)
+        elif role == 1:
+            premise_nodes[s].append(o)
+        else:
+            subjects_of[s] = o  # the last one, as a dict comprehension keeps
+    results = sorted(kinded, key=str)
     if not results:
         return triples
     activity = URIRef(f"{case}/rule-run/{rule.rule_id}")
@@ -90,11 +128,6 @@ def _annotate(rule: Rule, triples: list[Triple], case: URIRef) -> list[Triple]:
         (association, _TYPE, _ASSOCIATION),
         (association, _HAD_PLAN, rule.iri),
     ]
-    premise_nodes = defaultdict(list)
-    for s, p, o in triples:
-        if p == _PREMISE:
-            premise_nodes[s].append(o)
-    subjects_of = {s: o for s, p, o in triples if p == _PREMISE_SUBJECT}
     for result in results:
         out.append((result, _GENERATED_BY, activity))
         if rule.priority is not None and rule.result_type == _RECOMMENDATION:

@@ -19,7 +19,7 @@ from rdflib.term import Node
 from ...kb.knowledge import KnowledgeBase, Rule
 from ...kb.priorities import Priority
 from ...vocab import GLR, PROV, RDF
-from ..derivation import Derivation
+from ..derivation import Derivation, canonical
 from ..timeline import AsOf
 from ..unconsidered import unconsidered_findings
 from ..validation import ValidationReport
@@ -43,34 +43,34 @@ from .records import (
 __all__ = ["explain"]
 
 # Namespace attribute look-ups build a new IRI each time; these run many times per case.
-_ASSESSMENT = GLR.Assessment
-_CAUTION = GLR.Caution
-_CONDITION = GLR.condition
-_CONDITION_STATE = GLR.conditionState
-_CONDITIONAL_ON = GLR.conditionalOn
-_DATE = GLR.date
-_DEFAULT_PRIORITY = GLR.defaultPriority
-_EXISTING_ORDER = GLR.existingOrder
-_IMAGING_STATUS = GLR.imagingStatus
-_INFORMATION_NEED = GLR.InformationNeed
-_NOT_RECOMMENDED = GLR.NotRecommended
-_OF_KIND = GLR.ofKind
-_PREMISE = GLR.premise
-_PREMISE_PROPERTY = GLR.premiseProperty
-_PREMISE_SUBJECT = GLR.premiseSubject
-_PREMISE_VALUE = GLR.premiseValue
-_PRIORITY = GLR.priority
-_RECOMMENDATION = GLR.Recommendation
-_TEXT_WHEN_ORDERED = GLR.textWhenOrdered
-_UNMET_CONDITION = GLR.unmetCondition
-_USES_ASSESSMENT = GLR.usesAssessment
-_AFFECTS = GLR.affects
-_CATALOGUE_ID = GLR.catalogueId
-_DERIVED_FROM = PROV.wasDerivedFrom
-_GENERATED_BY = PROV.wasGeneratedBy
-_HAD_PLAN = PROV.hadPlan
-_QUALIFIED_ASSOCIATION = PROV.qualifiedAssociation
-_TYPE = RDF.type
+_ASSESSMENT = canonical(GLR.Assessment)
+_CAUTION = canonical(GLR.Caution)
+_CONDITION = canonical(GLR.condition)
+_CONDITION_STATE = canonical(GLR.conditionState)
+_CONDITIONAL_ON = canonical(GLR.conditionalOn)
+_DATE = canonical(GLR.date)
+_DEFAULT_PRIORITY = canonical(GLR.defaultPriority)
+_EXISTING_ORDER = canonical(GLR.existingOrder)
+_IMAGING_STATUS = canonical(GLR.imagingStatus)
+_INFORMATION_NEED = canonical(GLR.InformationNeed)
+_NOT_RECOMMENDED = canonical(GLR.NotRecommended)
+_OF_KIND = canonical(GLR.ofKind)
+_PREMISE = canonical(GLR.premise)
+_PREMISE_PROPERTY = canonical(GLR.premiseProperty)
+_PREMISE_SUBJECT = canonical(GLR.premiseSubject)
+_PREMISE_VALUE = canonical(GLR.premiseValue)
+_PRIORITY = canonical(GLR.priority)
+_RECOMMENDATION = canonical(GLR.Recommendation)
+_TEXT_WHEN_ORDERED = canonical(GLR.textWhenOrdered)
+_UNMET_CONDITION = canonical(GLR.unmetCondition)
+_USES_ASSESSMENT = canonical(GLR.usesAssessment)
+_AFFECTS = canonical(GLR.affects)
+_CATALOGUE_ID = canonical(GLR.catalogueId)
+_DERIVED_FROM = canonical(PROV.wasDerivedFrom)
+_GENERATED_BY = canonical(PROV.wasGeneratedBy)
+_HAD_PLAN = canonical(PROV.hadPlan)
+_QUALIFIED_ASSOCIATION = canonical(PROV.qualifiedAssociation)
+_TYPE = canonical(RDF.type)
 
 _UNSEEN = object()
 
