@@ -126,3 +126,19 @@ def test_fresh_ids_are_new_on_every_call() -> None:
     first, second = list(_fresh_ids(3)), list(_fresh_ids(2))
     assert len(set(first + second)) == 5
     assert all(not i.startswith("N") and len(i) > 33 for i in first)  # never one of rdflib's "N" + 32 hex digits
+
+
+def test_answer_rows_read_whole_or_by_name_agree() -> None:
+    """reasoner/batch/multicase.py reads a solution whole when its variables come in the expected order."""
+    import pyoxigraph as ox
+
+    from reasoner.batch.multicase import _answer_rows
+
+    store = ox.Store()
+    graph, node = ox.NamedNode(EX + "g"), ox.NamedNode(EX + "n")
+    store.add(ox.Quad(node, ox.NamedNode(EX + "p"), ox.Literal("v"), graph))
+    body = "WHERE { GRAPH ?g { ?s ?p ?o OPTIONAL { ?s <urn:x:none> ?z } } }"
+    expected = ("g", "o", "s", "z")
+    whole = _answer_rows(store.query("SELECT ?g ?o ?s ?z " + body), expected)
+    by_name = _answer_rows(store.query("SELECT ?z ?s ?g ?o " + body), expected)
+    assert whole == by_name == [(graph, ox.Literal("v"), node, None)]

@@ -133,6 +133,8 @@ class Rewrite:
 
         The template is read once into a plan (:func:`_template_plan`); each fresh blank
         node is named by :func:`_fresh_ids` (no uuid4 per node, as ``BNode()`` would)."""
+        if not rows:
+            return []
         plan = self.__dict__.get("_plan")
         if plan is None or plan[0] is not self.template:
             plan = self.__dict__["_plan"] = (self.template, *_template_plan(self.template))

@@ -52,7 +52,7 @@ def canonical(iri: URIRef) -> URIRef:
     return _CANONICAL.setdefault(iri, iri)
 
 #: attributes a pending derivation answers without filling its graph
-_OWN = frozenset({"__class__", "__dict__", "_order", "_index", "lookups", "unique_triples", "_fill"})
+_OWN = frozenset({"__class__", "__dict__", "_order", "lookups", "unique_triples", "_fill"})
 
 
 class DerivationIndex:
@@ -93,7 +93,6 @@ class Derivation(Graph):
 
     def __init__(self, triples: Iterable[Triple] = ()) -> None:
         super().__init__()
-        self._index: DerivationIndex | None = None
         # every triple once, first-added first (a graph ignores a repeat, so does this);
         # set last: its presence marks the graph as not yet filled
         self._order: dict[Triple, None] = dict.fromkeys(triples)
@@ -108,15 +107,16 @@ class Derivation(Graph):
         return list(self._order)
 
     def lookups(self) -> DerivationIndex:
-        """The explanation's reads of this derivation, answered without filling the graph."""
-        if self._index is None:
-            self._index = DerivationIndex(self._order)
-        return self._index
+        """The explanation's reads of this derivation, answered without filling the graph.
+
+        A new index each call, not kept: the explanation asks once per case, and a kept index
+        (~700 containers a case) would live with the result until the batch writes it, for every
+        collection of the garbage collector to scan."""
+        return DerivationIndex(self._order)
 
     def _fill(self) -> None:
         """Become the graph the batch path used to build: prefixes bound, then the triples in order."""
         order = self.__dict__.pop("_order")
-        del self.__dict__["_index"]
         self.__class__ = Graph  # type: ignore[assignment]
         self.bind("glr", GLR)
         self.bind("prov", PROV)
