@@ -142,3 +142,29 @@ def test_answer_rows_read_whole_or_by_name_agree() -> None:
     whole = _answer_rows(store.query("SELECT ?g ?o ?s ?z " + body), expected)
     by_name = _answer_rows(store.query("SELECT ?z ?s ?g ?o " + body), expected)
     assert whole == by_name == [(graph, ox.Literal("v"), node, None)]
+
+
+def test_answer_rows_let_the_solutions_go_on_an_error() -> None:
+    """pyoxigraph's solutions iterator may only be dropped on the thread that made it: an error while
+    reading it (a time limit stops the helper thread with one) must not keep it in a traceback."""
+    import weakref
+
+    from reasoner.batch.multicase import _answer_rows
+
+    refs: list = []
+
+    class Solutions:  # reading it fails in C, as pyoxigraph's does: no frame of its own holds it
+        variables: list = []
+        __iter__ = None
+
+    def made() -> Solutions:
+        solutions = Solutions()
+        refs.append(weakref.ref(solutions))
+        return solutions
+
+    try:
+        _answer_rows(made(), ("g",))
+    except TypeError as exc:
+        assert exc.__traceback__ is not None and refs[0]() is None
+    else:
+        raise AssertionError("the error was lost")

@@ -342,10 +342,17 @@ def _answer_rows(solutions: Any, expected: tuple[str, ...]) -> list[tuple[Any, .
 
     A solution read whole (``tuple(s)``) gives its values in the order of ``solutions.variables``:
     when that is ``expected`` (the SELECT projects exactly these, as the rewrite writes it), the
-    rows are read so, without a look-up by name per value (~10 µs a row); otherwise by name."""
-    if [v.value for v in solutions.variables] == list(expected):
-        return [tuple(s) for s in solutions]
-    return [tuple(s[v] for v in expected) for s in solutions]
+    rows are read so, without a look-up by name per value (~10 µs a row); otherwise by name.
+    The solutions iterator may only be dropped on the thread that made it (this one): it is read
+    by C code alone (no Python frame of a traceback keeps it) and let go here, even on an error."""
+    try:
+        names = [v.value for v in solutions.variables]
+        found = list(solutions)
+    finally:
+        del solutions
+    if names == list(expected):
+        return list(map(tuple, found))
+    return [tuple(s[v] for v in expected) for s in found]
 
 
 def _limited(fn: Callable[[], list], rule: Rule) -> list:  # type: ignore[type-arg]

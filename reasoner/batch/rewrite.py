@@ -35,6 +35,7 @@ rewrite does not check out, is answered case by case instead
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import uuid
@@ -198,24 +199,24 @@ def _template_plan(
     return tuple(planned), len(numbers)
 
 
-_FRESH: list[Any] = [None, None, 0]  # process id, random prefix, next number
+_FRESH: list[Any] = [None, None]  # process id, its random prefix
+_CALLS = itertools.count()  # next() is atomic: two threads never share a number
 
 
 def _fresh_ids(count: int) -> Iterator[str]:
-    """``count`` new blank node ids: a random 128-bit prefix drawn once per process, then a counter.
+    """``count`` new blank node ids: a random 128-bit prefix drawn once per process, a number per
+    call, a number per id.
 
     Why: ``BNode()`` draws a uuid4 per node, most of the cost of instantiating a template.
     Unique as rdflib's are: another id equals one of these only by guessing the prefix (rdflib's
-    ids are "N" + 32 hex digits; these are "G" + 32 hex digits + "n" + a number, so never one
+    ids are "N" + 32 hex digits; these are "G" + 32 hex digits + "n" + numbers, so never one
     of those). A forked worker draws its own prefix. The ids never reach the output:
     :func:`reasoner.pipeline.inference._skolemise` names each blank node by what it says."""
     pid = os.getpid()
     if _FRESH[0] != pid:
-        _FRESH[:] = [pid, "G" + uuid.uuid4().hex + "n", 0]
-    start = _FRESH[2]
-    _FRESH[2] = start + count
-    prefix = _FRESH[1]
-    return (prefix + str(n) for n in range(start, start + count))
+        _FRESH[:] = [pid, "G" + uuid.uuid4().hex + "n"]
+    call = f"{_FRESH[1]}{next(_CALLS)}_"
+    return (call + str(n) for n in range(count))
 
 
 def _subselect_edits(tokens: list[_Token], start: int, graph_var: str) -> list[tuple[int, str, str]]:
