@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Rule", "Module", "KnowledgeBase", "load_knowledge_base", "discover_modules", "module_files", "MAPPING_DATA_DIR", "RESULT_SEGMENTS"]
 
+#: remembered labels (the knowledge base's own few hundred, and case nodes asked in passing)
+_MAX_LABELS = 20_000
+
 #: result class → the IRI path segment rules use for result nodes
 RESULT_SEGMENTS: dict[URIRef, str] = {
     GLR.Recommendation: "recommendation",
@@ -193,6 +196,8 @@ class KnowledgeBase:
                 english = [l for l in labels if isinstance(l, Literal) and l.language in (None, "en")]
                 found = str((english or labels)[0])
                 break
+        if len(self._labels) >= _MAX_LABELS:  # case nodes are asked too: a long batch must not grow it
+            self._labels.clear()
         self._labels[node] = found or ""
         return found
 
