@@ -82,7 +82,7 @@ def _reference_owners(graphs: list[Graph], vocabulary: set) -> tuple[dict[str, i
 
 
 def test_owners_are_the_rdflib_loops() -> None:
-    shared, predicate_only = URIRef(EX + "shared"), URIRef(EX + "p-only")
+    common, predicate_only = URIRef(EX + "common-node"), URIRef(EX + "p-only")
     vocabulary = {URIRef(EX + "Class"), URIRef(EX + "vocab-subject"), RDF.type}
     graphs = []
     for i in range(5):
@@ -91,10 +91,10 @@ def test_owners_are_the_rdflib_loops() -> None:
         g.add((me, RDF.type, URIRef(EX + "Class")))
         g.add((me, predicate_only, Literal(f"{i}")))
         g.add((me, URIRef(EX + "b"), BNode(f"b{i}")))
-        g.add((me, URIRef(EX + "label"), Literal(EX + "shared")))  # a literal with an IRI's text: no node
+        g.add((me, URIRef(EX + "label"), Literal(EX + "common-node")))  # a literal with an IRI's text: no node
         graphs.append(g)
-    graphs[1].add((URIRef(EX + "case1"), URIRef(EX + "link"), shared))
-    graphs[3].add((shared, RDF.type, URIRef(EX + "Class")))  # shares a node with case 1
+    graphs[1].add((URIRef(EX + "case1"), URIRef(EX + "link"), common))
+    graphs[3].add((common, RDF.type, URIRef(EX + "Class")))  # shares a node with case 1
     graphs[2].add((URIRef(EX + "vocab-subject"), RDFS.label, Literal("x")))  # about the vocabulary
     graphs[4].add((URIRef(EX + "case0"), predicate_only, URIRef(EX + "case0")))  # case 0's node
     graphs.append(_hostile())  # its blank node _:b1 is case 1's too
