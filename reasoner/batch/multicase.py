@@ -46,7 +46,7 @@ from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limi
 from .kbgraph import KB_GRAPH, KbGraphForm, kb_graph_form
 from .kbonly import kb_only_predicates, leave_out
 from .membership import SUBCLASS, TYPE, Membership
-from .slim import SLIM_GRAPH, slim_footprint
+from .slim import SLIM_GRAPH, slim_footprint, zero_length_nodes
 from .rewrite import Rewrite, membership_update, rewrite_rule
 
 __all__ = ["MultiCaseRules"]
@@ -101,7 +101,13 @@ class MultiCaseRules:
         self._kb_quads = [ox.Quad(s, p, o, self._kb_graph) for s, p, o in self._ontology]
         # The footprint without the type declarations no rule can read (reasoner/batch/slim.py),
         # copied into case graphs while no case or derived triple names a dropped class.
-        self._slim = slim_footprint(self._ontology, [q.algebra if q is not None else None for q in queries])
+        # Node triples only for the nodes a path of length zero may need, in any query a store asks
+        # of a case graph: a rule as written, its many-case form, its knowledge-base form.
+        as_written = [q.algebra if q is not None else None for q in queries]
+        nodes = zero_length_nodes(
+            [*as_written, *(_prepared(rw.query) for rw in self.rewrites.values() if rw.query is not None), *(_prepared(f.query) for f in self.kb_forms.values())]
+        )
+        self._slim = slim_footprint(self._ontology, as_written, nodes)
         self._slim_graph = ox.NamedNode(SLIM_GRAPH)
         # ... and without the triples whose predicate only the shared graph is asked for
         # (reasoner/batch/kbonly.py), copied back in before a query that would read them there.
@@ -113,7 +119,7 @@ class MultiCaseRules:
             ]
             only = kb_only_predicates(footprint, asked)
             if only:
-                kept, self._kb_only = leave_out(self._slim.kept, only)
+                kept, self._kb_only = leave_out(self._slim.kept, only, nodes)
                 self._slim = replace(self._slim, kept=kept)
         self._kb_only_store: ox.Store | None = None  # the store whose case graphs lack them
         self._slim_quads = [ox.Quad(s, p, o, self._slim_graph) for s, p, o in self._slim.kept] if self._slim else []
@@ -299,6 +305,16 @@ class MultiCaseRules:
             case.error = exc
         store.remove_graph(case.graph_name)
         return []
+
+
+def _prepared(text: str) -> Any | None:
+    """rdflib's algebra of a rewritten query, or None when it does not parse (then nothing is shown)."""
+    from ..kb.cache import prepare_query
+
+    try:
+        return prepare_query(text).algebra
+    except Exception:  # noqa: BLE001 - a form that does not parse: every node keeps its triple
+        return None
 
 
 class _Terms:
