@@ -157,6 +157,28 @@ def test_a_node_a_path_of_length_zero_needs_keeps_its_node_triple_and_no_other_d
     assert symptom in {o for _, _, o in slim.kept}  # a real node anyway (an rdfs:subClassOf object)
 
 
+def test_the_copies_built_per_graph_position_are_what_adding_the_copy_graph_gave(kb) -> None:  # type: ignore[no-untyped-def]
+    rules = MultiCaseRules(kb)
+    names = [rules._name(i) for i in range(3)]
+    for slim in (True, False):
+        if not slim:
+            rules._slim = None
+        added = ox.Store()
+        added.extend(rules._kb_quads)
+        added.extend(rules._slim_quads if slim else [])
+        graph = rules._slim_graph if slim else rules._kb_graph
+        added.update(" ;\n".join(f"ADD <{graph.value}> TO <{n.value}>" for n in names))
+        if slim:
+            added.remove_graph(rules._slim_graph)
+        built = ox.Store()
+        built.extend(rules._kb_quads)
+        for i in range(3):
+            built.extend(rules._copy_at(i, slim))
+        assert set(built) == set(added) and len(set(added)) > 3 * 100
+    rules._slim_quads.append(ox.Quad(CLASS, SUB, CLASS, rules._slim_graph))  # a changed copy is built again
+    assert rules._copy_at(1, True)[-1] == ox.Quad(CLASS, SUB, CLASS, names[1])
+
+
 class _Spy(MultiCaseRules):
     unslimmed: list[bool]
 

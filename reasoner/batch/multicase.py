@@ -126,6 +126,9 @@ class MultiCaseRules:
         self._slim_store: ox.Store | None = None  # the store whose case graphs hold the slim copy
         self._member, self._member_store = self._python_membership(), None
         self._slim_stage: int | None = None  # the stage whose derived triples were checked
+        self._copies: list[list[ox.Quad]] = []  # the footprint copy per case graph position (_copy_at)
+        self._copy_source: list[ox.Quad] | None = None  # the quads they were built from, and how many
+        self._copy_count = 0
         # Case graph names depend only on the position in a store.
         self._names = [ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}") for index in range(1024)]
 
@@ -158,9 +161,9 @@ class MultiCaseRules:
         state: list[_Case] = []
         term = _Terms()
         used: set[str] = set()  # predicates of the cases' and derived triples (reasoner/batch/kbgraph.py)
-        # The footprint once in the shared graph, then copied natively into each case graph
-        # (SPARQL ADD): no ~700 Python quads built per case, none kept alive between stores
-        # (kept, they slowed the garbage collector during parsing, docs/performance.md).
+        # The footprint once in the shared graph, and each case graph's copy from quads built once
+        # per graph position (_copy_at): what a SPARQL ADD of the copy's graph would insert, without
+        # parsing the update or dropping that graph (worker.py freezes them out of the collector's view).
         store.extend(self._kb_quads)
         names = [self._name(index) for index in range(len(cases))]
         slim = self._slim is not None
@@ -168,11 +171,8 @@ class MultiCaseRules:
         self._kb_only_store = store if slim and self._kb_only else None
         member = self._member  # membership in Python while the closure is the footprint copy's
         self._member_store = store if member is not None else None
-        if slim:
-            store.extend(self._slim_quads)
-        store.update(" ;\n".join(f"ADD <{SLIM_GRAPH if slim else KB_GRAPH}> TO <{name.value}>" for name in names))
-        if slim:
-            store.remove_graph(self._slim_graph)
+        for index in range(len(cases)):
+            store.extend(self._copy_at(index, slim))
         for index, (iri, graph) in enumerate(cases):
             name = names[index]
             quads = [ox.Quad(term(s), term(p), term(o), name) for s, p, o in graph]  # type: ignore[arg-type]
@@ -210,6 +210,19 @@ class MultiCaseRules:
                             if types:
                                 store.extend([ox.Quad(s, p, o, case.graph_name) for s, p, o in member.of(types)])  # type: ignore[arg-type]
         return [c.error if c.error is not None else Derivation(c.derived) for c in state]
+
+    def _copy_at(self, index: int, slim: bool) -> list[ox.Quad]:
+        """The footprint copy of the case graph at ``index``: the slim copy's triples (or, with no
+        slim copy, the shared graph's) in that graph. Built on first use and kept; built again
+        if the copy's quads are no longer the ones it was built from."""
+        source = self._slim_quads if slim else self._kb_quads
+        if self._copy_source is not source or self._copy_count != len(source):
+            self._copy_source, self._copy_count, self._copies = source, len(source), []
+        copies = self._copies
+        while len(copies) <= index:
+            name = self._name(len(copies))
+            copies.append([ox.Quad(q.subject, q.predicate, q.object, name) for q in source])
+        return copies[index]
 
     def _membership_current(self, store: ox.Store, used: set[str]) -> bool:
         """True when the Python membership triples of ``store`` are all the update would add: no case
