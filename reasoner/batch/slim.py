@@ -420,9 +420,9 @@ def _may_be_empty(path: Any) -> bool:
     if isinstance(path, MulPath):
         return _may_be_empty(path.path) or path.mod in ("*", "?")
     if isinstance(path, SequencePath):
-        return all([_may_be_empty(p) for p in path.args])
+        return all([_may_be_empty(p) for p in path.args])  # noqa: C419 - every part is read: a negated one raises
     if isinstance(path, AlternativePath):
-        return any([_may_be_empty(p) for p in path.args])
+        return any([_may_be_empty(p) for p in path.args])  # noqa: C419 - every part is read: a negated one raises
     if isinstance(path, InvPath):
         return _may_be_empty(path.arg)
     raise _Unknown("a variable predicate, a negated property set or an unknown path")
