@@ -17,7 +17,7 @@ from rdflib import OWL, RDFS, URIRef
 
 from _synthetic_helpers import prepared_cases  # noqa: E402
 from reasoner.batch.multicase import MultiCaseRules
-from reasoner.batch.slim import NODE, slim_footprint
+from reasoner.batch.slim import NODE, slim_footprint, zero_length_nodes
 from reasoner.kb.cache import prepare_query
 from reasoner.vocab import GLR, RDF
 
@@ -97,6 +97,87 @@ def test_the_bundled_rules_get_the_slim_copy(kb) -> None:
     rules = MultiCaseRules(kb)
     assert rules._slim is not None
     assert CLASS in rules._slim.classes and len(rules._slim.dropped) > 300
+    # every IRI a path of length zero of theirs may need is a node of the copy, and no other node triple is made
+    nodes = {n for s, _, o in rules._slim.kept for n in (s, o)}
+    assert N(str(GLR.UpperExtremityRadicularSymptom)) in nodes and N(str(GLR.LumbarFusion)) in nodes
+    assert all(N(str(GLR[c])) in nodes for c in ("NewNeurologicalSymptom", "CaudaEquinaSign", "NeckPainRadiatingToShoulders"))
+    assert len([t for t in rules._slim.kept if t[1] == N(NODE)]) < 20
+
+
+def _nodes(body: str) -> frozenset[str] | None:
+    return zero_length_nodes([prepare_query(PROLOGUE + body + "\n}").algebra])
+
+
+@pytest.mark.parametrize(
+    ("body", "needed"),
+    [
+        ("?x a ?t . ?t rdfs:subClassOf* glr:Symptom .", {GLR.Symptom}),
+        ("?x a/rdfs:subClassOf* glr:Symptom .", set()),  # a real type step: every node of a match is an end of a triple
+        ("?x glr:status ?a . ?a rdfs:subClassOf* ?b .", set()),  # ?a is tied to the graph by a real pattern
+        ("glr:Symptom rdfs:subClassOf* ?m . ?m rdfs:subClassOf? ?n .", {GLR.Symptom}),  # ?m: glr:Symptom or a real node
+        ("?x a ?t . FILTER NOT EXISTS { glr:Seroma ^rdfs:subClassOf* ?t }", {GLR.Seroma}),
+    ],
+)
+def test_the_nodes_a_path_of_length_zero_may_need(body: str, needed: set[URIRef]) -> None:
+    assert _nodes(body) == {str(n) for n in needed}, body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "?a rdfs:subClassOf* ?b .",  # both ends free: every node of the graph
+        "?x a ?t . OPTIONAL { ?u rdfs:subClassOf* ?w }",  # tied in another pattern does not count
+        "?x ?p ?y . ?y rdfs:subClassOf* glr:Symptom .",  # a variable predicate
+        "?x !rdfs:label ?y .",  # a negated property set
+        '?x rdfs:subClassOf* "1" .',  # a literal end
+        "?x (rdfs:subClassOf*|!rdfs:label) glr:Symptom .",  # a negated set in any part
+    ],
+)
+def test_what_the_node_check_cannot_show_keeps_every_node(body: str) -> None:
+    assert _nodes(body) is None, body
+    assert zero_length_nodes([None]) is None  # a query that does not parse
+
+
+def test_a_node_a_path_of_length_zero_needs_keeps_its_node_triple_and_no_other_does() -> None:
+    """Without its node triple the answer changes: pyoxigraph matches length zero only at a node."""
+    lonely, symptom = N(str(GLR.Lonely)), N(str(GLR.Symptom))
+    footprint = [*FOOTPRINT, (lonely, TYPE, CLASS)]
+    body = "?x a ?t . ?t rdfs:subClassOf* glr:Symptom . FILTER NOT EXISTS { glr:Lonely rdfs:subClassOf* ?x }"
+    nodes = _nodes(body)
+    assert nodes == {str(GLR.Symptom), str(GLR.Lonely)}
+    slim = slim_footprint(footprint, [prepare_query(PROLOGUE + body + "\n}").algebra], nodes)
+    assert slim is not None and CLASS in slim.classes
+    node = N(NODE)
+    assert [t for t in slim.kept if t[1] == node] == [(lonely, node, lonely)]  # not owl:Class: no path may need it
+    ask = f"ASK {{ <{lonely.value}> <{SUB.value}>* ?c }}"
+    store = ox.Store()
+    store.extend(ox.Quad(*t, ox.DefaultGraph()) for t in slim.kept)
+    assert store.query(ask)
+    store.remove(ox.Quad(lonely, node, lonely, ox.DefaultGraph()))
+    assert not store.query(ask)
+    assert symptom in {o for _, _, o in slim.kept}  # a real node anyway (an rdfs:subClassOf object)
+
+
+def test_the_copies_built_per_graph_position_are_what_adding_the_copy_graph_gave(kb) -> None:  # type: ignore[no-untyped-def]
+    rules = MultiCaseRules(kb)
+    names = [rules._name(i) for i in range(3)]
+    for slim in (True, False):
+        if not slim:
+            rules._slim = None
+        added = ox.Store()
+        added.extend(rules._kb_quads)
+        added.extend(rules._slim_quads if slim else [])
+        graph = rules._slim_graph if slim else rules._kb_graph
+        added.update(" ;\n".join(f"ADD <{graph.value}> TO <{n.value}>" for n in names))
+        if slim:
+            added.remove_graph(rules._slim_graph)
+        built = ox.Store()
+        built.extend(rules._kb_quads)
+        for i in range(3):
+            built.extend(rules._copy_at(i, slim))
+        assert set(built) == set(added) and len(set(added)) > 3 * 100
+    rules._slim_quads.append(ox.Quad(CLASS, SUB, CLASS, rules._slim_graph))  # a changed copy is built again
+    assert rules._copy_at(1, True)[-1] == ox.Quad(CLASS, SUB, CLASS, names[1])
 
 
 class _Spy(MultiCaseRules):

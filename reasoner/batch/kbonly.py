@@ -19,7 +19,8 @@ naming P) is the only thing that can match a P triple, and no such pattern
 is evaluated against a case graph, only against the shared graph, which
 keeps the whole footprint. Nodes the left-out triples alone held keep a
 private node triple (reasoner/batch/slim.py), so a path of length zero
-ranges over the same nodes. The argument needs the knowledge-base form to
+ranges over the same nodes (only those such a path may need, when
+:func:`~reasoner.batch.slim.zero_length_nodes` shows which). The argument needs the knowledge-base form to
 be the query asked: when a case or derived triple has a moved predicate
 (:meth:`KbGraphForm.applies` fails), and before a rule is asked as written
 over one case graph, the store copies the left-out triples back into its
@@ -86,9 +87,12 @@ def kb_only_predicates(footprint_predicates: Iterable[str], case_queries: Iterab
     return frozenset(str(p) for p in footprint_predicates) - named - _NEVER
 
 
-def leave_out(kept: Iterable[tuple[Any, Any, Any]], predicates: frozenset[str]) -> tuple[tuple[tuple[Any, Any, Any], ...], tuple[tuple[Any, Any, Any], ...]]:
+def leave_out(
+    kept: Iterable[tuple[Any, Any, Any]], predicates: frozenset[str], nodes: frozenset[str] | None = None
+) -> tuple[tuple[tuple[Any, Any, Any], ...], tuple[tuple[Any, Any, Any], ...]]:
     """(the case-graph copy without the triples of ``predicates``, those triples). A node only
-    they held keeps a private node triple (a literal hangs off a node the copy keeps anyway)."""
+    they held keeps a private node triple (a literal hangs off a node the copy keeps anyway);
+    with ``nodes`` (reasoner/batch/slim.py, :func:`zero_length_nodes`) only the IRIs among them."""
     import pyoxigraph as ox
 
     from .slim import NODE
@@ -101,6 +105,8 @@ def leave_out(kept: Iterable[tuple[Any, Any, Any]], predicates: frozenset[str]) 
     anchor = min((n for n in present if isinstance(n, ox.NamedNode)), key=str, default=None)
     node = ox.NamedNode(NODE)
     for n in sorted({n for s, _, o in out for n in (s, o)} - present, key=str):
+        if nodes is not None and not (isinstance(n, ox.NamedNode) and n.value in nodes):
+            continue  # no path of length zero can need it
         if isinstance(n, ox.Literal):
             if anchor is None:
                 return tuple(kept), ()

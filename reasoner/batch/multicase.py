@@ -46,7 +46,7 @@ from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limi
 from .kbgraph import KB_GRAPH, KbGraphForm, kb_graph_form
 from .kbonly import kb_only_predicates, leave_out
 from .membership import SUBCLASS, TYPE, Membership
-from .slim import SLIM_GRAPH, slim_footprint
+from .slim import SLIM_GRAPH, slim_footprint, zero_length_nodes
 from .rewrite import Rewrite, membership_update, rewrite_rule
 
 __all__ = ["MultiCaseRules"]
@@ -101,7 +101,13 @@ class MultiCaseRules:
         self._kb_quads = [ox.Quad(s, p, o, self._kb_graph) for s, p, o in self._ontology]
         # The footprint without the type declarations no rule can read (reasoner/batch/slim.py),
         # copied into case graphs while no case or derived triple names a dropped class.
-        self._slim = slim_footprint(self._ontology, [q.algebra if q is not None else None for q in queries])
+        # Node triples only for the nodes a path of length zero may need, in any query a store asks
+        # of a case graph: a rule as written, its many-case form, its knowledge-base form.
+        as_written = [q.algebra if q is not None else None for q in queries]
+        nodes = zero_length_nodes(
+            [*as_written, *(_prepared(rw.query) for rw in self.rewrites.values() if rw.query is not None), *(_prepared(f.query) for f in self.kb_forms.values())]
+        )
+        self._slim = slim_footprint(self._ontology, as_written, nodes)
         self._slim_graph = ox.NamedNode(SLIM_GRAPH)
         # ... and without the triples whose predicate only the shared graph is asked for
         # (reasoner/batch/kbonly.py), copied back in before a query that would read them there.
@@ -113,13 +119,16 @@ class MultiCaseRules:
             ]
             only = kb_only_predicates(footprint, asked)
             if only:
-                kept, self._kb_only = leave_out(self._slim.kept, only)
+                kept, self._kb_only = leave_out(self._slim.kept, only, nodes)
                 self._slim = replace(self._slim, kept=kept)
         self._kb_only_store: ox.Store | None = None  # the store whose case graphs lack them
         self._slim_quads = [ox.Quad(s, p, o, self._slim_graph) for s, p, o in self._slim.kept] if self._slim else []
         self._slim_store: ox.Store | None = None  # the store whose case graphs hold the slim copy
         self._member, self._member_store = self._python_membership(), None
         self._slim_stage: int | None = None  # the stage whose derived triples were checked
+        self._copies: list[list[ox.Quad]] = []  # the footprint copy per case graph position (_copy_at)
+        self._copy_source: list[ox.Quad] | None = None  # the quads they were built from, and how many
+        self._copy_count = 0
         # Case graph names depend only on the position in a store.
         self._names = [ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}") for index in range(1024)]
 
@@ -152,9 +161,9 @@ class MultiCaseRules:
         state: list[_Case] = []
         term = _Terms()
         used: set[str] = set()  # predicates of the cases' and derived triples (reasoner/batch/kbgraph.py)
-        # The footprint once in the shared graph, then copied natively into each case graph
-        # (SPARQL ADD): no ~700 Python quads built per case, none kept alive between stores
-        # (kept, they slowed the garbage collector during parsing, docs/performance.md).
+        # The footprint once in the shared graph, and each case graph's copy from quads built once
+        # per graph position (_copy_at): what a SPARQL ADD of the copy's graph would insert, without
+        # parsing the update or dropping that graph (worker.py freezes them out of the collector's view).
         store.extend(self._kb_quads)
         names = [self._name(index) for index in range(len(cases))]
         slim = self._slim is not None
@@ -162,11 +171,8 @@ class MultiCaseRules:
         self._kb_only_store = store if slim and self._kb_only else None
         member = self._member  # membership in Python while the closure is the footprint copy's
         self._member_store = store if member is not None else None
-        if slim:
-            store.extend(self._slim_quads)
-        store.update(" ;\n".join(f"ADD <{SLIM_GRAPH if slim else KB_GRAPH}> TO <{name.value}>" for name in names))
-        if slim:
-            store.remove_graph(self._slim_graph)
+        for index in range(len(cases)):
+            store.extend(self._copy_at(index, slim))
         for index, (iri, graph) in enumerate(cases):
             name = names[index]
             quads = [ox.Quad(term(s), term(p), term(o), name) for s, p, o in graph]  # type: ignore[arg-type]
@@ -204,6 +210,19 @@ class MultiCaseRules:
                             if types:
                                 store.extend([ox.Quad(s, p, o, case.graph_name) for s, p, o in member.of(types)])  # type: ignore[arg-type]
         return [c.error if c.error is not None else Derivation(c.derived) for c in state]
+
+    def _copy_at(self, index: int, slim: bool) -> list[ox.Quad]:
+        """The footprint copy of the case graph at ``index``: the slim copy's triples (or, with no
+        slim copy, the shared graph's) in that graph. Built on first use and kept; built again
+        if the copy's quads are no longer the ones it was built from."""
+        source = self._slim_quads if slim else self._kb_quads
+        if self._copy_source is not source or self._copy_count != len(source):
+            self._copy_source, self._copy_count, self._copies = source, len(source), []
+        copies = self._copies
+        while len(copies) <= index:
+            name = self._name(len(copies))
+            copies.append([ox.Quad(q.subject, q.predicate, q.object, name) for q in source])
+        return copies[index]
 
     def _membership_current(self, store: ox.Store, used: set[str]) -> bool:
         """True when the Python membership triples of ``store`` are all the update would add: no case
@@ -317,6 +336,16 @@ class MultiCaseRules:
             case.error = exc
         store.remove_graph(case.graph_name)
         return []
+
+
+def _prepared(text: str) -> Any | None:
+    """rdflib's algebra of a rewritten query, or None when it does not parse (then nothing is shown)."""
+    from ..kb.cache import prepare_query
+
+    try:
+        return prepare_query(text).algebra
+    except Exception:  # noqa: BLE001 - a form that does not parse: every node keeps its triple
+        return None
 
 
 class _Terms:

@@ -14,7 +14,8 @@ footprint triple, the object of no footprint triple but rdf:type ones, and
 named by no rule. In their place each node that only they held gets one
 triple ``n <NODE> n`` with a private predicate, so every case graph keeps
 the very same nodes (pyoxigraph answers a path of length zero from the
-nodes of the graph).
+nodes of the graph) — or, when :func:`zero_length_nodes` can show which
+nodes a path of length zero may need, only those of them.
 
 Why the answers are the same, for every rule as written (and so for its
 many-case forms, which are checked to be the rule per case graph):
@@ -61,7 +62,7 @@ from rdflib.paths import (
 
 from ..vocab import RDF
 
-__all__ = ["NODE", "SLIM_GRAPH", "SlimFootprint", "slim_footprint"]
+__all__ = ["NODE", "SLIM_GRAPH", "SlimFootprint", "slim_footprint", "zero_length_nodes"]
 
 #: The private predicate of the node-keeping triples. A URN of this package: no rule names it.
 NODE = "urn:x-glr:batch:footprint-node"
@@ -95,9 +96,10 @@ class SlimFootprint:
         return True
 
 
-def slim_footprint(footprint: list[OxTriple], rule_algebras: Iterable[Any]) -> SlimFootprint | None:
+def slim_footprint(footprint: list[OxTriple], rule_algebras: Iterable[Any], nodes: frozenset[str] | None = None) -> SlimFootprint | None:
     """The slim copy of ``footprint`` for these rules, or None when it would not be exact
-    (a rule the check does not read, or nothing to leave out)."""
+    (a rule the check does not read, or nothing to leave out). ``nodes``: the only nodes a
+    node triple is needed for (:func:`zero_length_nodes`); None, every node."""
     algebras = list(rule_algebras)
     named: set[str] = set()
     try:
@@ -125,6 +127,8 @@ def slim_footprint(footprint: list[OxTriple], rule_algebras: Iterable[Any]) -> S
     kept = [t for t in footprint if t not in dropped_set]
     nodes_kept = {n for s, _, o in kept for n in (s, o)}
     lost = sorted({n for s, _, o in dropped for n in (s, o)} - nodes_kept, key=str)
+    if nodes is not None:
+        lost = [n for n in lost if isinstance(n, ox.NamedNode) and n.value in nodes]
     node = ox.NamedNode(NODE)
     kept.extend((n, node, n) for n in lost)
     return SlimFootprint(tuple(kept), dropped, classes)
@@ -352,3 +356,97 @@ def _unguarded(node: Any) -> set[Any]:
     if _unguarded(node["p"]):
         raise _Unknown(f"an unguarded type pattern under {name}")
     return set()
+
+
+# -- which nodes a path of length zero can need ----------------------------------------------
+
+
+def zero_length_nodes(algebras: Iterable[Any | None]) -> frozenset[str] | None:
+    """The IRIs that must stay nodes of a case graph for these queries: the constant ends of
+    their paths that may have length zero; None when any node may be needed.
+
+    Why: pyoxigraph matches a path of length zero only at a node of the graph (a subject or
+    object of one of its triples): ``glr:X rdfs:subClassOf* ?c`` gives ``?c = glr:X`` only if
+    ``glr:X`` is in the graph. Leaving triples out of a case graph (above, and
+    reasoner/batch/kbonly.py) may leave a node in none of its triples; the copy gives such a
+    node a private node triple only if a query could match a path of length zero there,
+    instead of all of them (~330 triples per case graph, issue 17).
+
+    Why the others need none, for a node n that only left-out triples held: a match of a path
+    is a chain of steps, each a real triple or (length zero) one node; if the path cannot have
+    length zero the chain has a real triple, and every node in it is an end of one, so not n. A
+    path that can have length zero relates n to itself only if its ends may be n: an IRI end
+    is returned here; a variable end must also be the subject or object of a pattern of the
+    same basic graph pattern whose predicate is an IRI or a path that cannot have length zero
+    (joined, it binds the variable to an end of a real triple). No rule may read a variable
+    predicate or a negated property set (the same condition as the other copies): those, a
+    literal or other end, an unreadable query, and None.
+    """
+    needed: set[str] = set()
+    try:
+        for algebra in algebras:
+            if algebra is None:
+                return None
+            _zero_walk(algebra, needed)
+    except _Unknown:
+        return None
+    return frozenset(needed)
+
+
+def _zero_walk(node: Any, needed: set[str]) -> None:
+    if isinstance(node, dict):
+        name = getattr(node, "name", None)
+        if name == "pname":
+            raise _Unknown("an unresolved prefixed name")
+        if name == "BGP":
+            _zero_bgp(list(node.get("triples") or ()), needed)
+        elif name == "TriplesBlock":  # left untranslated by rdflib inside FILTER (NOT) EXISTS
+            flat = [x for t in node.get("triples") or () for x in t]
+            if len(flat) % 3:
+                raise _Unknown("a triples block")
+            _zero_bgp([tuple(flat[k : k + 3]) for k in range(0, len(flat), 3)], needed)
+        for key, value in node.items():
+            if key not in ("template", "_vars"):
+                _zero_walk(value, needed)
+    elif isinstance(node, list | tuple | set | frozenset):
+        for item in node:
+            _zero_walk(item, needed)
+
+
+def _may_be_empty(path: Any) -> bool:
+    """True when ``path`` may match with length zero; raises _Unknown for what is not read."""
+    if isinstance(path, URIRef):
+        return False
+    if isinstance(path, MulPath):
+        return _may_be_empty(path.path) or path.mod in ("*", "?")
+    if isinstance(path, SequencePath):
+        return all([_may_be_empty(p) for p in path.args])  # noqa: C419 - every part is read: a negated one raises
+    if isinstance(path, AlternativePath):
+        return any([_may_be_empty(p) for p in path.args])  # noqa: C419 - every part is read: a negated one raises
+    if isinstance(path, InvPath):
+        return _may_be_empty(path.arg)
+    raise _Unknown("a variable predicate, a negated property set or an unknown path")
+
+
+def _zero_bgp(triples: list[Any], needed: set[str]) -> None:
+    empty = [(s, o) for s, p, o in triples if _may_be_empty(p)]
+    # tied: variables every solution binds to an end of a real triple or to a returned IRI
+    tied = {t for s, p, o in triples if not _may_be_empty(p) for t in (s, o) if _is_var(t)}
+    for s, o in empty:
+        for end in (s, o):
+            if isinstance(end, URIRef):
+                needed.add(str(end))
+            elif not _is_var(end):
+                raise _Unknown("a path of length zero to a literal")
+    changed = True
+    while changed:  # a path that may be empty from a tied end: the other end is that node, or a real one
+        changed = False
+        for s, o in empty:
+            if (isinstance(s, URIRef) or s in tied) and _is_var(o) and o not in tied:
+                tied.add(o)
+                changed = True
+            if (isinstance(o, URIRef) or o in tied) and _is_var(s) and s not in tied:
+                tied.add(s)
+                changed = True
+    if any(_is_var(end) and end not in tied for s, o in empty for end in (s, o)):
+        raise _Unknown(f"an end of a path of length zero that nothing ties to the graph: {empty}")
