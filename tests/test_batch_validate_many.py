@@ -166,3 +166,20 @@ def test_one_target_per_property_cuts_only_its_form(extra: str, cut: bool) -> No
         }
     # out: Inert's 3 triples and, when cut, S's 5; in: 3 per new node shape (type, target, property)
     assert len(out) == len(core) - 3 - (5 - 2 * 3 if cut else 0)
+
+
+def test_the_store_is_renewed_and_still_judges_the_same(kb, valid: list[Graph]) -> None:
+    """An Oxigraph store keeps every string it was given, so a store that saw every case of a long
+    batch grew without end: a fresh one (with the ontology) every few batches, same verdicts —
+    including a bad case judged in the renewed store."""
+    from reasoner.batch import validate_many
+
+    validator = BatchValidator(kb)
+    bad = _normalised(EXAMPLES / "invalid" / "future-dated-imaging.ttl", kb)  # a SPARQL constraint: read in the store
+    first = validator._store
+    for _ in range(validate_many._STORE_USES):
+        assert validator.clear(valid[:2]) == {0, 1}
+    assert validator._store is first
+    assert validator.clear([valid[0], bad, valid[1]]) == {0, 2}
+    assert validator._store is not first
+    assert not any(True for _ in validator._store.named_graphs())  # the cases' graphs left with them
