@@ -17,7 +17,8 @@ import logging
 import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Union
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Union
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import bind
@@ -183,17 +184,23 @@ def resolve_as_of(graph: CaseGraph, *, override: dt.date | None = None, today: d
 _INTEGERS: dict[int, Literal] = {}
 
 
-def _integer(n: int) -> Literal:
-    """``Literal(n)``, one shared instance per value (terms are immutable values): a batch states the
-    same few hundred elapsed counts over and over, and building each Literal anew was a third of normalise."""
-    term = _INTEGERS.get(n) if type(n) is int else None
+def _shared(table: dict[Any, Literal], key: Any, key_type: type, make: Callable[[], Literal], limit: int) -> Literal:
+    """One shared Literal per key of exactly ``key_type`` (terms are immutable values); a table that
+    reaches ``limit`` starts again, so a long batch never grows it without end."""
+    term = table.get(key) if type(key) is key_type else None
     if term is None:
-        term = Literal(n)
-        if type(n) is int:
-            if len(_INTEGERS) >= 50_000:
-                _INTEGERS.clear()
-            _INTEGERS[n] = term
+        term = make()
+        if type(key) is key_type:
+            if len(table) >= limit:
+                table.clear()
+            table[key] = term
     return term
+
+
+def _integer(n: int) -> Literal:
+    """``Literal(n)``, shared: a batch states the same few hundred elapsed counts over and over, and
+    building each Literal anew was a third of normalise."""
+    return _shared(_INTEGERS, n, int, lambda: Literal(n), 50_000)
 
 
 _DATES: dict[dt.date, Literal] = {}
@@ -201,27 +208,13 @@ _STRINGS: dict[str, Literal] = {}
 
 
 def _date_literal(day: dt.date) -> Literal:
-    """``Literal(day, datatype=XSD.date)``, one shared instance per day (as _integer)."""
-    term = _DATES.get(day) if type(day) is dt.date else None
-    if term is None:
-        term = Literal(day, datatype=_DATE)
-        if type(day) is dt.date:
-            if len(_DATES) >= 10_000:
-                _DATES.clear()
-            _DATES[day] = term
-    return term
+    """``Literal(day, datatype=XSD.date)``, shared (the as-of dates of a batch are few)."""
+    return _shared(_DATES, day, dt.date, lambda: Literal(day, datatype=_DATE), 10_000)
 
 
 def _string_literal(text: str) -> Literal:
-    """``Literal(text)``, one shared instance per text (the as-of sources are three)."""
-    term = _STRINGS.get(text) if type(text) is str else None
-    if term is None:
-        term = Literal(text)
-        if type(text) is str:
-            if len(_STRINGS) >= 100:
-                _STRINGS.clear()
-            _STRINGS[text] = term
-    return term
+    """``Literal(text)``, shared (the as-of sources are three)."""
+    return _shared(_STRINGS, text, str, lambda: Literal(text), 100)
 
 
 def normalise(graph: CaseGraph, as_of: AsOf, props: tuple[ElapsedProperties, ...]) -> Graph:
