@@ -129,6 +129,8 @@ class MultiCaseRules:
         self._copies: list[list[ox.Quad]] = []  # the footprint copy per case graph position (_copy_at)
         self._copy_source: list[ox.Quad] | None = None  # the quads they were built from, and how many
         self._copy_count = 0
+        self._converted_store: ox.Store | None = None  # the store _converted_for's table belongs to
+        self._converted: dict[Any, Node] = {}
         # Case graph names depend only on the position in a store.
         self._names = [ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}") for index in range(1024)]
 
@@ -318,9 +320,9 @@ class MultiCaseRules:
         one object, which the derived triples share (fewer objects for the garbage collector,
         equal keys found by identity). ``from_ox`` depends on the term alone; the table is only
         renewed with the store to keep it small."""
-        if getattr(self, "_converted_store", None) is not store:
+        if self._converted_store is not store:
             self._converted_store, self._converted = store, {}
-        return self._converted  # type: ignore[no-any-return]
+        return self._converted
 
     def _one_as_written(self, store: ox.Store, rule: Rule, state: list[_Case], index: int) -> list[Triple]:
         """The rule as written over one case's graph: the per-case query, exactly."""
