@@ -68,9 +68,9 @@ def _closes_call_after(body: str) -> bool:
 class _Spy(MultiCaseRules):
     asked: dict[str, str]
 
-    def _bisect(self, store, rule, rewrite, query, state, live):  # type: ignore[no-untyped-def]
+    def _bisect(self, store, rule, rewrite, query, state, live, *, shared):  # type: ignore[no-untyped-def]
         self.asked[rule.rule_id] = query
-        return super()._bisect(store, rule, rewrite, query, state, live)
+        return super()._bisect(store, rule, rewrite, query, state, live, shared=shared)
 
 
 def _cases(kb, extra: bool) -> list:

@@ -19,6 +19,16 @@ case graph has one of the moved predicates** — the case's own triples and
 the triples derived so far. The store checks that before every query
 (:meth:`KbGraphForm.applies`) and asks the unmoved form otherwise.
 
+A path that can match with length zero (``rdfs:subClassOf*``) moves too
+when one end is an IRI, every IRI end is a node of the footprint and the
+other end is a variable: pyoxigraph matches a zero-length path from a
+node of the graph it reads, and a footprint node is a node of the shared
+graph and of every graph the per-case query reads (the footprint is in
+both); the edges are the moved predicates' triples, the same in both under
+the condition above. Two variable ends would range over every node of the
+graph (a case's nodes too): that stays. Such blocks pay off once
+:mod:`reasoner.batch.kbvalues` answers them at load.
+
 The check (:func:`kb_graph_form`): the rewritten text with the ``GRAPH
 <kb>`` wrappers left out must have the algebra of the text it came from
 (triples compared as sets), so the only change is those wrappers around
@@ -51,6 +61,8 @@ class KbGraphForm:
 
     query: str
     predicates: frozenset[str]
+    #: whether the query still has a ``GRAPH <kb>`` block (reasoner/batch/kbvalues.py answers them at load)
+    reads_shared: bool = True
 
     def applies(self, used: set[str]) -> bool:
         """True when no case or derived triple of the store has a moved predicate."""
@@ -173,7 +185,31 @@ def _closes_call(tokens: list[_Token], sig: list[int], k: int) -> bool:
     return False
 
 
-def _forms(text: str, movable: frozenset[str]) -> tuple[str, str, frozenset[str]]:
+def _end(token: _Token, prefixes: dict[str, str]) -> str | None:
+    """A pattern end as the zero-length check reads it: ``"?"`` for a variable, the IRI for an
+    IRI, None for anything else (a literal, a prefixed name with no prefix)."""
+    if token.kind == "var":
+        return "?"
+    if token.kind in ("iri", "pname"):
+        return _resolve(token, prefixes)
+    return None
+
+
+def _object_token(text: str) -> _Token:
+    """The one token an object's text is (``_statement`` reads single-token objects only)."""
+    return _tokens(text)[0]
+
+
+def _zero_length_same(subject: str | None, obj: str | None, nodes: frozenset[str]) -> bool:
+    """True when a path of length zero between these ends matches the same in the shared graph
+    as in a case graph (module docstring): one end an IRI, every IRI end a node of the footprint
+    (so a node of every graph the per-case query reads), the other end a variable or such an IRI."""
+    if subject is None or obj is None or (subject == "?" and obj == "?"):
+        return False
+    return all(end == "?" or end in nodes for end in (subject, obj))
+
+
+def _forms(text: str, movable: frozenset[str], nodes: frozenset[str] = frozenset()) -> tuple[str, str, frozenset[str]]:
     """(rewritten text, the same without the GRAPH wrappers, moved predicates)."""
     tokens = _tokens(text)
     prefixes = _prefixes(tokens)
@@ -194,10 +230,12 @@ def _forms(text: str, movable: frozenset[str]) -> tuple[str, str, frozenset[str]
                 n += 1
                 continue
             # a _Path always names a predicate (or refuses), so preds is never empty here
-            keep = [(v, o) for v, o, preds, shortest in pairs if not (preds <= movable and shortest >= 1)]
-            move = [(v, o) for v, o, preds, shortest in pairs if preds <= movable and shortest >= 1]
+            subject_end = _end(tokens[sig[n]], prefixes)
+            goes = [preds <= movable and (shortest >= 1 or _zero_length_same(subject_end, _end(_object_token(o), prefixes), nodes)) for _, o, preds, shortest in pairs]
+            keep = [(v, o) for (v, o, _, _), g in zip(pairs, goes) if not g]
+            move = [(v, o) for (v, o, _, _), g in zip(pairs, goes) if g]
             if move:
-                moved.update(p for _, _, preds, shortest in pairs if preds <= movable and shortest >= 1 for p in preds)
+                moved.update(p for (_, _, preds, _), g in zip(pairs, goes) if g for p in preds)
                 kept = "".join(f"{subject} {v} {o} . " for v, o in keep)
                 inner = " . ".join(f"{subject} {v} {o}" for v, o in move)
                 replace[n] = (f"{kept}GRAPH <{KB_GRAPH}> {{ {inner} }}", f"{kept}{inner}")
@@ -245,14 +283,17 @@ def _as_sets(node: Any) -> Any:
     return node
 
 
-def kb_graph_form(text: str, footprint_predicates: Iterable[URIRef | str]) -> KbGraphForm | None:
+def kb_graph_form(text: str, footprint_predicates: Iterable[URIRef | str], footprint_nodes: Iterable[str] = ()) -> KbGraphForm | None:
     """``text`` (a rule's checked many-case form) with its knowledge-base patterns read from
-    :data:`KB_GRAPH`, or None when nothing moves or the result does not check out."""
+    :data:`KB_GRAPH`, or None when nothing moves or the result does not check out.
+
+    ``footprint_nodes``: the IRIs that are subjects or objects of the footprint (the ends a
+    path of length zero may have and still move)."""
     from ..kb.cache import prepare_query
 
     movable = frozenset(str(p) for p in footprint_predicates) - {str(RDF.type)}
     try:
-        wrapped, unwrapped, moved = _forms(text, movable)
+        wrapped, unwrapped, moved = _forms(text, movable, frozenset(footprint_nodes))
     except (_Refused, IndexError):
         return None
     if not moved:

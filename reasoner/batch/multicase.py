@@ -45,6 +45,7 @@ from ..kb.knowledge import KnowledgeBase, Rule
 from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limit
 from .kbgraph import KB_GRAPH, KbGraphForm, kb_graph_form
 from .kbonly import kb_only_predicates, leave_out
+from .kbvalues import values_form
 from .membership import SUBCLASS, TYPE, Membership
 from .slim import SLIM_GRAPH, slim_footprint, zero_length_nodes
 from .rewrite import Rewrite, membership_update, rewrite_rule
@@ -92,9 +93,10 @@ class MultiCaseRules:
         # Knowledge-base patterns read from one shared graph where no case triple can match them
         # (reasoner/batch/kbgraph.py); the store checks the condition before every query.
         footprint = {p for _, p, _ in ontology}
+        footprint_nodes = frozenset(n.value for t in self._ontology for n in (t[0], t[2]) if isinstance(n, ox.NamedNode))
         self.kb_forms: dict[str, KbGraphForm] = {}
         for rule_id, rw in self.rewrites.items():
-            form = kb_graph_form(rw.query, footprint) if rw.query is not None else None
+            form = kb_graph_form(rw.query, footprint, footprint_nodes) if rw.query is not None else None
             if form is not None:
                 self.kb_forms[rule_id] = form
         self._kb_graph = ox.NamedNode(KB_GRAPH)
@@ -125,6 +127,11 @@ class MultiCaseRules:
         self._slim_quads = [ox.Quad(s, p, o, self._slim_graph) for s, p, o in self._slim.kept] if self._slim else []
         self._slim_store: ox.Store | None = None  # the store whose case graphs hold the slim copy
         self._member, self._member_store = self._python_membership(), None
+        # Each knowledge-base block answered once, now, as a VALUES block (reasoner/batch/kbvalues.py):
+        # after the shared graph's membership triples, so the answers are on the graph the store holds.
+        shared = ox.Store()
+        shared.extend(self._kb_quads)
+        self.kb_forms = {rid: values_form(form, shared) for rid, form in self.kb_forms.items()}
         self._slim_stage: int | None = None  # the stage whose derived triples were checked
         self._copies: list[list[ox.Quad]] = []  # the footprint copy per case graph position (_copy_at)
         self._copy_source: list[ox.Quad] | None = None  # the quads they were built from, and how many
@@ -251,10 +258,11 @@ class MultiCaseRules:
         if rewrite.query is None:
             return {i: self._one_as_written(store, rule, state, i) for i in live}
         form = self.kb_forms.get(rule.rule_id)
-        query = form.query if form is not None and form.applies(used) else rewrite.query
-        if form is not None and query is not form.query and self._kb_only_store is store:
+        if form is not None and form.applies(used):
+            return self._bisect(store, rule, rewrite, form.query, state, live, shared=form.reads_shared)
+        if form is not None and self._kb_only_store is store:
             self._restore_kb_only(store, state)  # the many-case form reads them from the case graphs
-        return self._bisect(store, rule, rewrite, query, state, live)
+        return self._bisect(store, rule, rewrite, rewrite.query, state, live, shared=False)
 
     def _restore_kb_only(self, store: ox.Store, state: list[_Case]) -> None:
         """Copy the triples only the shared graph was asked for back into every case graph
@@ -274,12 +282,13 @@ class MultiCaseRules:
         self._slim_store = None
         self._member_store = None  # the declarations' type triples: the update from now on
 
-    def _bisect(self, store: ox.Store, rule: Rule, rewrite: Rewrite, query: str, state: list[_Case], live: list[int]) -> dict[int, list[Triple]]:
+    def _bisect(self, store: ox.Store, rule: Rule, rewrite: Rewrite, query: str, state: list[_Case], live: list[int], *, shared: bool) -> dict[int, list[Triple]]:
+        """``query`` over the case graphs of ``live`` (and the shared graph when ``shared``: the query
+        has a ``GRAPH <kb>`` block), halved on a timeout down to one case, asked as written."""
         if len(live) == 1:
             return {live[0]: self._one_as_written(store, rule, state, live[0])}
         by_name = {state[i].graph_name.value: i for i in live}
         names = [state[i].graph_name for i in live]
-        shared = query is not rewrite.query  # the knowledge-base form also reads the shared graph
         try:
             graphs = [*names, self._kb_graph] if shared else names
             # read inside: the solutions iterator must be created, consumed and dropped on one thread
@@ -290,8 +299,8 @@ class MultiCaseRules:
         except QueryTimeout:
             half = len(live) // 2
             return {
-                **self._bisect(store, rule, rewrite, query, state, live[:half]),
-                **self._bisect(store, rule, rewrite, query, state, live[half:]),
+                **self._bisect(store, rule, rewrite, query, state, live[:half], shared=shared),
+                **self._bisect(store, rule, rewrite, query, state, live[half:], shared=shared),
             }
         except (SyntaxError, OSError, ValueError) as exc:  # the rewrite does not run here: ask case by case
             _LOG.warning("rule '%s' is answered case by case: its batch form failed (%s)", rule.rule_id, exc)
