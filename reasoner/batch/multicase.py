@@ -56,6 +56,8 @@ _LOG = logging.getLogger(__name__)
 Triple = tuple[Node, Node, Node]
 _RDF_TYPE = URIRef(TYPE.value)
 _SUBCLASS_IRI = SUBCLASS.value
+#: What MultiCaseRules._compile derives from the rule texts and the footprint alone (cached).
+_COMPILED = ("_ontology", "rewrites", "member_classes", "_membership", "kb_forms", "_kb_graph", "_kb_quads", "_slim", "_slim_graph", "_kb_only", "_slim_quads", "_member")
 
 
 @dataclass
@@ -70,12 +72,48 @@ class MultiCaseRules:
     """The knowledge base's rules, rewritten once, run over batches of cases."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
+        """Rewrite and check every rule for ``kb``, or load that work from the cache.
+
+        Why the cache: rewriting and checking the rules is a pure function of the rule texts
+        and the footprint, and costs ~0.5 s of CPU in every batch worker and every ``glr serve``;
+        loading it costs a few milliseconds (reasoner/kb/cache.py: keyed by the rule ids and
+        texts, the footprint's triples, the versions and the package's source)."""
+        from ..kb.cache import derived_key, load_derived, store_derived
+
+        self.kb = kb
+        # in one order whatever order the graph iterates in (it varies from process to process)
+        lines = sorted((f"{s} {p} {o}", (s, p, o)) for s, p, o in ((to_ox(s), to_ox(p), to_ox(o)) for s, p, o in kb.rule_inputs()))
+        ontology = [triple for _, triple in lines]
+        key = derived_key("multicase", [*(f"{r.rule_id}\0{r.query_text}" for r in kb.rules), "\0footprint", *(line for line, _ in lines)])
+        state = load_derived("mc", key)
+        if state is None:
+            self._compile(kb, ontology)
+            state = {name: self.__dict__[name] for name in _COMPILED}
+            store_derived("mc", key, state)
+        else:
+            self.__dict__.update(state)
+        for rule_id, rw in self.rewrites.items():
+            if rw.query is None:
+                _LOG.warning("rule '%s' is answered case by case in batches (slower, same answers): %s", rule_id, rw.reason)
+        self._kb_only_store: ox.Store | None = None  # the store whose case graphs lack the knowledge-base-only triples
+        self._slim_store: ox.Store | None = None  # the store whose case graphs hold the slim copy
+        self._member_store: ox.Store | None = None
+        self._slim_stage: int | None = None  # the stage whose derived triples were checked
+        self._copies: list[list[ox.Quad]] = []  # the footprint copy per case graph position (_copy_at)
+        self._copy_source: list[ox.Quad] | None = None  # the quads they were built from, and how many
+        self._copy_count = 0
+        self._converted_store: ox.Store | None = None  # the store _converted_for's table belongs to
+        self._converted: dict[Any, Node] = {}
+        # Case graph names depend only on the position in a store.
+        self._names = [ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}") for index in range(1024)]
+
+    def _compile(self, kb: KnowledgeBase, ontology: list[tuple[Any, Any, Any]]) -> None:
+        """Set every attribute named in :data:`_COMPILED`: the rules' many-case forms and what
+        the store copies, derived from the rule texts and the footprint alone."""
         from ..kb.cache import prepare_query
         from ..kb.footprint import rules_predicates
 
-        self.kb = kb
-        ontology = kb.rule_inputs()
-        self._ontology = [(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in ontology]
+        self._ontology = ontology
         # Membership triples are safe only if no rule can read a triple of any predicate.
         queries = []
         for rule in kb.rules:
@@ -87,12 +125,9 @@ class MultiCaseRules:
         self.rewrites: dict[str, Rewrite] = {r.rule_id: rewrite_rule(r.query_text, membership=membership) for r in kb.rules}
         self.member_classes = frozenset().union(*(rw.member_classes for rw in self.rewrites.values()))
         self._membership = membership_update(self.member_classes) if self.member_classes else None
-        for rule_id, rw in self.rewrites.items():
-            if rw.query is None:
-                _LOG.warning("rule '%s' is answered case by case in batches (slower, same answers): %s", rule_id, rw.reason)
         # Knowledge-base patterns read from one shared graph where no case triple can match them
         # (reasoner/batch/kbgraph.py); the store checks the condition before every query.
-        footprint = {p for _, p, _ in ontology}
+        footprint = {URIRef(p.value) for _, p, _ in ontology}
         footprint_nodes = frozenset(n.value for t in self._ontology for n in (t[0], t[2]) if isinstance(n, ox.NamedNode))
         self.kb_forms: dict[str, KbGraphForm] = {}
         for rule_id, rw in self.rewrites.items():
@@ -123,23 +158,13 @@ class MultiCaseRules:
             if only:
                 kept, self._kb_only = leave_out(self._slim.kept, only, nodes)
                 self._slim = replace(self._slim, kept=kept)
-        self._kb_only_store: ox.Store | None = None  # the store whose case graphs lack them
         self._slim_quads = [ox.Quad(s, p, o, self._slim_graph) for s, p, o in self._slim.kept] if self._slim else []
-        self._slim_store: ox.Store | None = None  # the store whose case graphs hold the slim copy
-        self._member, self._member_store = self._python_membership(), None
+        self._member = self._python_membership()
         # Each knowledge-base block answered once, now, as a VALUES block (reasoner/batch/kbvalues.py):
         # after the shared graph's membership triples, so the answers are on the graph the store holds.
         shared = ox.Store()
         shared.extend(self._kb_quads)
         self.kb_forms = {rid: values_form(form, shared) for rid, form in self.kb_forms.items()}
-        self._slim_stage: int | None = None  # the stage whose derived triples were checked
-        self._copies: list[list[ox.Quad]] = []  # the footprint copy per case graph position (_copy_at)
-        self._copy_source: list[ox.Quad] | None = None  # the quads they were built from, and how many
-        self._copy_count = 0
-        self._converted_store: ox.Store | None = None  # the store _converted_for's table belongs to
-        self._converted: dict[Any, Node] = {}
-        # Case graph names depend only on the position in a store.
-        self._names = [ox.NamedNode(f"urn:x-glr:batch:case-graph:{index}") for index in range(1024)]
 
     def _python_membership(self) -> Membership | None:
         """The membership closure of the case graphs' footprint copy (reasoner/batch/membership.py),

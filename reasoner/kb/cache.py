@@ -63,6 +63,9 @@ __all__ = [
     "store_footprint",
     "load_mentions",
     "store_mentions",
+    "derived_key",
+    "load_derived",
+    "store_derived",
 ]
 
 _FORMAT = 2
@@ -390,3 +393,57 @@ def store_mentions(texts: list[str], iris: frozenset[str]) -> None:
         return
     value = sorted(str(i) for i in iris)
     _store_entry("mn", key, lambda: pickle.dumps({"key": key, "iris": value}), _MAX_ENTRIES)
+
+
+# --------------------------------------------------------------------------- derived state, keyed by its inputs
+
+_MEMO: dict[str, bytes] = {}  # this process's entries, as pickled (each load gets its own objects)
+
+
+def derived_key(kind: str, parts: Iterable[str]) -> str:
+    """A key for state derived from ``parts`` by this package's code: also the Python, rdflib and
+    pyoxigraph versions and the package's source (any code change retires every entry)."""
+    import pyoxigraph
+    import rdflib
+
+    h = hashlib.sha256(f"glr-{kind} {_FORMAT} {sys.version} rdflib {rdflib.__version__} pyoxigraph {pyoxigraph.__version__}\0".encode())
+    h.update(code_digest())
+    for part in parts:
+        h.update(b"\0")
+        h.update(part.encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def load_derived(kind: str, key: str) -> Any | None:
+    """The state stored under ``key`` (a fresh copy on every call), or None."""
+    directory = cache_directory()
+    if directory is None:  # the cache is turned off, the memory of this process too
+        return None
+    data = _MEMO.get(key)
+    if data is None:
+        if not _private(directory):
+            return None
+        try:
+            data = (directory / f"{kind}-{key}.pickle").read_bytes()
+        except OSError:
+            return None
+    try:
+        entry = pickle.loads(data)
+        if entry.get("key") == key:
+            _MEMO[key] = data
+            return entry["state"]
+    except Exception:  # noqa: BLE001 - corrupt or foreign entry: compute normally
+        pass
+    return None
+
+
+def store_derived(kind: str, key: str, state: Any) -> None:
+    """Remember ``state`` under ``key``, in this process and on disk; any failure only costs speed."""
+    if cache_directory() is None:
+        return
+    try:
+        data = pickle.dumps({"key": key, "state": state}, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - state that cannot be pickled is simply not remembered
+        return
+    _MEMO[key] = data
+    _store_entry(kind, key, lambda: data, _MAX_ENTRIES)
