@@ -183,3 +183,49 @@ def test_the_store_is_renewed_and_still_judges_the_same(kb, valid: list[Graph]) 
     assert validator.clear([valid[0], bad, valid[1]]) == {0, 2}
     assert validator._store is not first
     assert not any(True for _ in validator._store.named_graphs())  # the cases' graphs left with them
+
+
+def test_pyrudof_gives_the_same_results_with_only_the_ontology_triples_a_shape_can_read(kb, valid: list[Graph]) -> None:
+    """shapeparts.readable_ontology: pyrudof's results with the whole ontology and with the part a
+    Core shape can read are the same, on data where every shape has results (values of the wrong
+    class, datatype and list, ontology individuals as values, a node typed with a subclass)."""
+    import pyrudof
+
+    from reasoner.batch.shapeparts import readable_ontology
+
+    parts = split_shapes(kb.shapes)
+    assert not isinstance(parts, str)
+    readable = readable_ontology(parts.core, kb.ontology)
+    assert readable is not None and 0 < len(readable) < len(kb.ontology)
+    glr = "https://w3id.org/glr/ontology#"
+    data = Graph() + valid[0] + valid[1]
+    individuals = sorted({s for s in kb.ontology.subjects(RDF.type, None) if isinstance(s, URIRef) and s.startswith(glr)})
+    predicates = sorted({p for p in parts.core.objects(None, SH.path) if isinstance(p, URIRef)} | set(parts.core.objects(None, SH.targetSubjectsOf)))
+    for n, predicate in enumerate(predicates):
+        node = URIRef(f"https://example.org/node-{n}")
+        for value in (Literal("mutated"), Literal(3), Literal("2026-01-01", datatype=XSD.date), individuals[n % len(individuals)], URIRef(f"{glr}Nothing{n}")):
+            data.add((node, predicate, value))
+    data.add((URIRef("https://example.org/node-0"), RDF.type, URIRef(f"{glr}Patient")))
+
+    def results(ontology: Graph) -> list[tuple[str, ...]]:
+        rudof = pyrudof.Rudof(pyrudof.RudofConfig())
+        rudof.read_shacl(parts.core.serialize(format="turtle"), format=pyrudof.ShaclFormat.Turtle)
+        rudof.read_data((data + ontology).serialize(format="nt"), format=pyrudof.RDFFormat.NTriples)
+        report = rudof.validate_shacl()
+        return sorted((r.focus_node, str(r.path), str(r.value), r.constraint_component, r.severity) for r in report)
+
+    expected = results(kb.ontology)
+    assert len(expected) > 50
+    assert results(readable) == expected
+
+
+@pytest.mark.parametrize("keyword", ["sh:closed true", "sh:sparql [ sh:select \"SELECT $this WHERE { }\" ]"])
+def test_a_shape_that_can_read_any_predicate_keeps_the_whole_ontology(kb, keyword: str) -> None:
+    from reasoner.batch.shapeparts import readable_ontology
+
+    core = Graph().parse(
+        data=f"@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> .\n"
+        f"ex:S a sh:NodeShape ; sh:targetClass ex:C ; {keyword} .",
+        format="turtle",
+    )
+    assert readable_ontology(core, kb.ontology) is None

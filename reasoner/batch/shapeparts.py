@@ -32,7 +32,7 @@ from rdflib.term import Node
 
 from ..vocab import RDF, RDFS, SH
 
-__all__ = ["ShapeParts", "Count", "split_shapes"]
+__all__ = ["ShapeParts", "Count", "split_shapes", "readable_ontology"]
 
 #: What a whole-file shape may say besides its counts (anything else: not split).
 _NODE_SHAPE_KEYS = {RDF.type, RDFS.comment, RDFS.label, SH.targetNode, SH.property, SH.severity, SH.message}
@@ -207,3 +207,31 @@ def _constraint_query(shapes: Graph, shape: Node, constraint: Node) -> str | Non
         f"\nSELECT DISTINCT ?glr_case_graph WHERE {{\n ?this {path} ?glr_target .\n {{ {select} }}\n"
         f" OPTIONAL {{ GRAPH ?glr_case_graph {{ ?this {path} ?glr_in_case }} }}\n}}"
     )
+
+
+#: Core keywords that let a shape read predicates its graph need not name: with one, every
+#: ontology triple stays (:func:`readable_ontology`).
+_READS_ANY_PREDICATE = {SH.closed, SH.ignoredProperties, SH.sparql, SH.target}
+
+
+def readable_ontology(core: Graph, ontology: Graph) -> Graph | None:
+    """The ontology triples a Core shape of ``core`` can read, or None for "all of them".
+
+    Why: pyrudof validates the ontology with every batch of cases, and about two thirds of
+    the ontology (labels, definitions, OWL axioms, domains and ranges) is nothing a shape
+    reads (~0.2 ms per case, docs/performance.md, ninth pass).
+
+    What a Core shape reads from the data: rdf:type and rdfs:subClassOf (``sh:targetClass``,
+    ``sh:class``, implicit class targets), and the predicates its paths, target predicates
+    and property-pair constraints name — every such predicate is an IRI the shapes graph
+    holds as an object (or, for a node shape's own IRI, a subject). So the triples kept are
+    those whose predicate is rdf:type, rdfs:subClassOf or an IRI of the shapes graph; a
+    shape that can read any predicate (``sh:closed``, SPARQL-based) keeps everything."""
+    if any(next(core.triples((None, keyword, None)), None) is not None for keyword in _READS_ANY_PREDICATE):
+        return None
+    named = {n for n in core.all_nodes() if isinstance(n, URIRef)} | {RDF.type, RDFS.subClassOf}
+    kept = Graph()
+    for triple in ontology:
+        if triple[1] in named:
+            kept.add(triple)
+    return kept

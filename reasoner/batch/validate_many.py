@@ -27,7 +27,7 @@ from rdflib import Graph, Literal
 
 from .._runtime.limits import query_time_limit, run_with_time_limit
 from .ntrows import NTNames, case_triples, nt_bytes
-from .shapeparts import ShapeParts, split_shapes
+from .shapeparts import ShapeParts, readable_ontology, split_shapes
 
 __all__ = ["BatchValidator", "owners"]
 
@@ -52,7 +52,10 @@ class BatchValidator:
         self._rudof = pyrudof.Rudof(pyrudof.RudofConfig())
         self._rudof.read_shacl(parts.core.serialize(format="turtle"), format=pyrudof.ShaclFormat.Turtle)
         ontology_nt = kb.ontology.serialize(format="nt")
-        self._rudof.read_data(ontology_nt, format=pyrudof.RDFFormat.NTriples)
+        # pyrudof gets only the ontology triples a Core shape can read (shapeparts.readable_ontology);
+        # the SPARQL constraints below get all of it
+        readable = readable_ontology(parts.core, kb.ontology)
+        self._rudof.read_data(readable.serialize(format="nt") if readable is not None else ontology_nt, format=pyrudof.RDFFormat.NTriples)
         self._ontology_quads = list(ox.parse(ontology_nt.encode(), format=ox.RdfFormat.N_TRIPLES))
         self._store = self._new_store()
         #: nodes the shapes or the ontology name: shared by every case, never a sign of overlap
