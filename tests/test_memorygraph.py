@@ -185,3 +185,28 @@ def test_normalise_as_call_by_call() -> None:
         taken += 1
         assert full_state(normalise(source, as_of, props)) == full_state(_normalise_call_by_call(source, as_of, props)), path
     assert taken >= 10
+
+
+def test_all_triples_is_list_of_the_graph_in_its_order_and_its_side_effect() -> None:
+    """memorygraph.all_triples (read by batch validation and the rule store) gives what
+    ``list(graph)`` gives, in the same order, and leaves the store as iteration leaves it."""
+    from rdflib import ConjunctiveGraph, Dataset
+
+    from reasoner.pipeline.memorygraph import all_triples
+
+    for identifier in (None, URIRef("https://example.org/g"), BNode("g1")):
+        graph = Graph(identifier=identifier)
+        for n in range(60):
+            graph.add((URIRef(f"https://example.org/s{n % 7}"), GLR.status, Literal(n) if n % 3 else BNode(f"b{n}")))
+        graph.remove((URIRef("https://example.org/s1"), None, None))  # a set with deletions iterates in its own order
+        expected = list(graph)
+        assert all_triples(graph) == expected and len(expected) > 40
+        state = {k: (dict(v) if isinstance(v, dict) else v) for k, v in vars(graph.store).items()}
+        all_triples(graph)
+        assert {k: (dict(v) if isinstance(v, dict) else v) for k, v in vars(graph.store).items()} == state
+    assert all_triples(Graph()) == []
+    # another class of graph: read as rdflib reads it
+    conjunctive = ConjunctiveGraph()
+    conjunctive.get_context(URIRef("https://example.org/c")).add((URIRef("https://example.org/s"), GLR.status, Literal(1)))
+    assert all_triples(conjunctive) == list(conjunctive)
+    assert all_triples(Dataset()) == list(Dataset())

@@ -38,6 +38,7 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from ..pipeline.derivation import Derivation
+from ..pipeline.memorygraph import all_triples
 from ..pipeline.engines.oxigraph_engine import from_ox, to_ox
 from ..errors import RuleExecutionError
 from ..pipeline.inference import _annotate, _skolemise
@@ -209,7 +210,7 @@ class MultiCaseRules:
             store.extend(self._copy_at(index, slim))
         for index, (iri, graph) in enumerate(cases):
             name = names[index]
-            quads = [ox.Quad(term(s), term(p), term(o), name) for s, p, o in graph]  # type: ignore[arg-type]
+            quads = [ox.Quad(term(s), term(p), term(o), name) for s, p, o in all_triples(graph)]  # type: ignore[arg-type]
             used.update(q.predicate.value for q in quads)
             store.extend(quads)
             if member is not None:

@@ -28,6 +28,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.term import Node
 
+from ..pipeline.memorygraph import all_triples
+
 __all__ = ["NTNames", "case_triples", "nt_bytes"]
 
 _Triple = tuple[Any, Any, Any]
@@ -54,7 +56,7 @@ class NTNames:
 
 def case_triples(graph: Graph) -> list[_Triple]:
     """The graph's triples in its own iteration order (the order its serializer writes them)."""
-    return list(graph)
+    return all_triples(graph)
 
 
 def nt_bytes(triples: Iterable[_Triple], names: NTNames) -> bytes:

@@ -209,3 +209,34 @@ def add_triples(graph: Graph, triples: Sequence[tuple[Node, Node, Node]]) -> Non
             continue  # the store held it: Memory.add touches no index
         pos.setdefault(p, {}).setdefault(o, {})[s] = 1
         osp.setdefault(o, {}).setdefault(s, {})[p] = 1
+
+
+_GRAPH_ITER = Graph.__iter__
+_GRAPH_TRIPLES = Graph.triples
+_MEMORY_TRIPLES = Memory.triples
+
+
+def all_triples(graph: Graph) -> list[tuple[Node, Node, Node]]:
+    """``list(graph)``: the same triples in the same order, read straight from a Memory store.
+
+    Why: iterating a graph makes, per triple, a generator of its contexts that nothing reads
+    (rdflib's Memory.triples); a batch reads each case graph twice, for validation and for the
+    rule store (~0.1 ms per case). Exactly what ``Graph.__iter__`` -> ``Graph.triples`` ->
+    ``Memory.triples`` do for the pattern (None, None, None) with the graph as context: note the
+    context's name (as ``Memory.__ctx_to_str`` does on every call), then list a copy of the
+    context's set of triples. Any other graph or store class, or a patched method: ``list(graph)``.
+    """
+    store = graph.store
+    if (
+        type(graph) is not Graph
+        or type(store) is not Memory
+        or Graph.__iter__ is not _GRAPH_ITER
+        or Graph.triples is not _GRAPH_TRIPLES
+        or Memory.triples is not _MEMORY_TRIPLES
+    ):
+        return list(graph)
+    identifier = graph.identifier
+    context = f"{identifier.__class__.__name__}:{identifier}"
+    store._Memory__context_obj_map[context] = graph  # type: ignore[attr-defined]
+    triples = store._Memory__contextTriples.get(context)  # type: ignore[attr-defined]
+    return list(triples.copy()) if triples is not None else []
