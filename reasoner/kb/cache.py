@@ -23,8 +23,9 @@ When the cache is used, and why it cannot go stale:
 
 The same directory also remembers, per set of rule texts, the rule
 footprint (reasoner/kb/footprint.py) and the IRIs the rules mention
-(reasoner/kb/mentions.py), each keyed by the texts and the source of the
-module that computes it.
+(reasoner/kb/mentions.py), and the batch's compiled many-case rules
+(reasoner/batch/multicase.py), each keyed by its inputs, the versions and
+the package's source (:func:`derived_key`).
 
 The same directory holds rdflib's prepared (parsed and translated) rule
 queries, keyed by a SHA-256 of the query text, the Python and rdflib
@@ -320,14 +321,7 @@ _NO_BOUND = "*"  # stored for a set of rules that can read any predicate
 
 
 def _footprint_key(texts: Iterable[str]) -> str:
-    import rdflib
-
-    h = hashlib.sha256(f"glr-footprint {_FORMAT} {sys.version} rdflib {rdflib.__version__}\0".encode())
-    h.update(code_digest())
-    for text in texts:
-        h.update(b"\0")
-        h.update(text.encode("utf-8", "surrogateescape"))
-    return h.hexdigest()
+    return derived_key("footprint", texts)
 
 
 def load_footprint(texts: list[str]) -> tuple[bool, frozenset[str] | None]:
@@ -360,14 +354,7 @@ def store_footprint(texts: list[str], predicates: frozenset[str] | None) -> None
 
 
 def _mentions_key(texts: Iterable[str]) -> str:
-    import rdflib
-
-    h = hashlib.sha256(f"glr-mentions {_FORMAT} {sys.version} rdflib {rdflib.__version__}\0".encode())
-    h.update(code_digest())
-    for text in texts:
-        h.update(b"\0")
-        h.update(text.encode("utf-8", "surrogateescape"))
-    return h.hexdigest()
+    return derived_key("mentions", texts)
 
 
 def load_mentions(texts: list[str]) -> frozenset[str] | None:
