@@ -122,3 +122,18 @@ def test_every_bundled_rule_answers_the_same_with_its_blocks_replaced(kb, monkey
     assert all(form.reads_shared for form in kept.kb_forms.values())
     cases = [(case.case_iri, case.graph) for case in prepared_cases(kb, 30, seed=11)]
     assert [sorted(g) for g in replaced.run(cases)] == [sorted(g) for g in kept.run(cases)]  # type: ignore[arg-type]
+
+
+def test_a_block_that_hits_the_time_limit_stays_a_block(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Blocks are answered within the per-query time limit too; one that hits it is left for the
+    store to answer inside each rule, under that rule's own limit."""
+    from reasoner._runtime.limits import QueryTimeout
+    from reasoner.batch import kbvalues
+
+    def expired(fn, seconds, *, what, native):  # type: ignore[no-untyped-def]
+        raise QueryTimeout(what, 1.0)
+
+    monkeypatch.setattr(kbvalues, "run_with_time_limit", expired)
+    form = _form(f"?r glr:ofKind ?k . GRAPH <{KB_GRAPH}> {{ ?k glr:catalogueId ?id }}")
+    replaced = values_form(form, _shared(*CATALOGUE))
+    assert replaced.query == form.query and replaced.reads_shared

@@ -33,11 +33,13 @@ form does (:meth:`KbGraphForm.applies`).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pyoxigraph as ox
 
+from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limit
 from .kbgraph import KB_GRAPH, KbGraphForm, _prefixes
-from .rewrite import _closing, _Refused, _significant, _tokens
+from .rewrite import _closing, _Refused, _significant, _Token, _tokens
 
 __all__ = ["values_form"]
 
@@ -55,6 +57,15 @@ def values_form(form: KbGraphForm, shared: ox.Store) -> KbGraphForm:
     prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in _prefixes(tokens).items())
     if any(t.word == "BASE" for t in tokens):
         return form  # relative IRIs in a block: keep the block where the query's base applies
+    try:
+        query, left = _replaced(tokens, prologue, shared)
+    except _Refused:  # the form parsed, so its braces balance; this is only the guard
+        return form
+    return replace(form, query=query, reads_shared=left)
+
+
+def _replaced(tokens: list[_Token], prologue: str, shared: ox.Store) -> tuple[str, bool]:
+    """The text with each block replaced where it can be, and whether a block is left."""
     out: list[str] = []
     left = False
     index = 0
@@ -76,14 +87,22 @@ def values_form(form: KbGraphForm, shared: ox.Store) -> KbGraphForm:
                 continue
         out.append(token.text)
         index += 1
-    return replace(form, query="".join(out), reads_shared=left)
+    return "".join(out), left
 
 
 def _answers(prologue: str, block: str, shared: ox.Store) -> str | None:
     """The VALUES block of ``block``'s solutions on the shared graph, or None when it cannot be one."""
-    solutions = shared.query(f"{prologue}SELECT * WHERE {{ GRAPH <{KB_GRAPH}> {block} }}")
-    names = [v.value for v in solutions.variables]
-    rows = [tuple(solution[name] for name in names) for solution in solutions]
+    text = f"{prologue}SELECT * WHERE {{ GRAPH <{KB_GRAPH}> {block} }}"
+
+    def read() -> tuple[list[str], list[tuple[Any, ...]]]:
+        solutions = shared.query(text)
+        names = [v.value for v in solutions.variables]
+        return names, [tuple(solution[name] for name in names) for solution in solutions]
+
+    try:  # the per-query time limit, as for every query (reasoner/_runtime/limits.py)
+        names, rows = run_with_time_limit(read, query_time_limit(), what="a knowledge-base block", native=True)
+    except QueryTimeout:
+        return None  # keep the block: the store answers it within each rule's own limit
     if not names or any(term is None or isinstance(term, ox.BlankNode) for row in rows for term in row):
         return None
     body = " ".join("(" + " ".join(str(term) for term in row) + ")" for row in rows)
