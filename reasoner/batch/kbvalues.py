@@ -46,7 +46,7 @@ __all__ = ["values_form"]
 
 def values_form(form: KbGraphForm, shared: ox.Store) -> KbGraphForm:
     """``form`` with each ``GRAPH <kb>`` block that can be replaced by its answers on ``shared``
-    (a store whose default graph or named graph <kb> is the batch store's shared graph).
+    (a store whose named graph <kb> holds what the batch store's shared graph holds).
 
     ``reads_shared`` of the result says whether a ``GRAPH <kb>`` block is left: when none is,
     the store need not offer the shared graph to ``GRAPH ?g`` at all."""
