@@ -49,6 +49,7 @@ from .kbonly import kb_only_predicates, leave_out
 from .kbvalues import values_form
 from .membership import SUBCLASS, TYPE, Membership
 from .slim import SLIM_GRAPH, slim_footprint, zero_length_nodes
+from .unread import ReadFilter
 from .rewrite import Rewrite, membership_update, rewrite_rule
 
 __all__ = ["MultiCaseRules"]
@@ -58,7 +59,7 @@ Triple = tuple[Node, Node, Node]
 _RDF_TYPE = URIRef(TYPE.value)
 _SUBCLASS_IRI = SUBCLASS.value
 #: What MultiCaseRules._compile derives from the rule texts and the footprint alone (cached).
-_COMPILED = ("_ontology", "rewrites", "member_classes", "_membership", "kb_forms", "_kb_graph", "_kb_quads", "_slim", "_slim_graph", "_kb_only", "_slim_quads", "_member")
+_COMPILED = ("_ontology", "rewrites", "member_classes", "_membership", "kb_forms", "_kb_graph", "_kb_quads", "_slim", "_slim_graph", "_kb_only", "_slim_quads", "_member", "_read")
 
 
 @dataclass
@@ -122,7 +123,8 @@ class MultiCaseRules:
                 queries.append(prepare_query(rule.query_text))
             except Exception:  # noqa: BLE001 - the per-case run reports it
                 queries.append(None)
-        membership = rules_predicates(queries) is not None
+        read = rules_predicates(queries)
+        membership = read is not None
         self.rewrites: dict[str, Rewrite] = {r.rule_id: rewrite_rule(r.query_text, membership=membership) for r in kb.rules}
         self.member_classes = frozenset().union(*(rw.member_classes for rw in self.rewrites.values()))
         self._membership = membership_update(self.member_classes) if self.member_classes else None
@@ -146,6 +148,8 @@ class MultiCaseRules:
             [*as_written, *(_prepared(rw.query) for rw in self.rewrites.values() if rw.query is not None), *(_prepared(f.query) for f in self.kb_forms.values())]
         )
         self._slim = slim_footprint(self._ontology, as_written, nodes)
+        # the case and derived triples a store must hold: those some rule may read (reasoner/batch/unread.py)
+        self._read = ReadFilter.of(read | {URIRef(TYPE.value), URIRef(SUBCLASS.value)} if read is not None else None, nodes)
         self._slim_graph = ox.NamedNode(SLIM_GRAPH)
         # ... and without the triples whose predicate only the shared graph is asked for
         # (reasoner/batch/kbonly.py), copied back in before a query that would read them there.
@@ -205,13 +209,17 @@ class MultiCaseRules:
         self._slim_store, self._slim_stage = (store if slim else None), None
         self._kb_only_store = store if slim and self._kb_only else None
         member = self._member  # membership in Python while the closure is the footprint copy's
+        read = self._read  # the case and derived triples no rule reads stay out of the store
         self._member_store = store if member is not None else None
         for index in range(len(cases)):
             store.extend(self._copy_at(index, slim))
         for index, (iri, graph) in enumerate(cases):
             name = names[index]
-            quads = [ox.Quad(term(s), term(p), term(o), name) for s, p, o in all_triples(graph)]  # type: ignore[arg-type]
-            used.update(q.predicate.value for q in quads)
+            triples = all_triples(graph)
+            used.update(str(p) for _, p, _ in triples)
+            if read is not None:
+                triples = read.kept(triples)
+            quads = [ox.Quad(term(s), term(p), term(o), name) for s, p, o in triples]  # type: ignore[arg-type]
             store.extend(quads)
             if member is not None:
                 store.extend(member.quads(quads, name))
@@ -239,7 +247,8 @@ class MultiCaseRules:
                     case.derived.extend(unique)
                     if stage != stages[-1]:  # after the last stage no rule reads the store, which is dropped
                         used.update(str(p) for _, p, _ in unique)
-                        store.extend([ox.Quad(term(s), term(p), term(o), case.graph_name) for s, p, o in unique])  # type: ignore[arg-type]
+                        stored = read.kept(unique) if read is not None else unique
+                        store.extend([ox.Quad(term(s), term(p), term(o), case.graph_name) for s, p, o in stored])  # type: ignore[arg-type]
                         if member is not None and self._member_store is store:  # only new type triples add membership
                             types = [(term(s), TYPE, term(o)) for s, p, o in unique if p == _RDF_TYPE]
                             if types:
