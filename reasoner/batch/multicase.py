@@ -44,6 +44,7 @@ from ..errors import RuleExecutionError
 from ..pipeline.inference import _annotate, _skolemise
 from ..kb.knowledge import KnowledgeBase, Rule
 from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limit
+from .anchors import Anchors
 from .kbgraph import KB_GRAPH, KbGraphForm, kb_graph_form
 from .kbonly import kb_only_predicates, leave_out
 from .kbvalues import values_form
@@ -59,7 +60,7 @@ Triple = tuple[Node, Node, Node]
 _RDF_TYPE = URIRef(TYPE.value)
 _SUBCLASS_IRI = SUBCLASS.value
 #: What MultiCaseRules._compile derives from the rule texts and the footprint alone (cached).
-_COMPILED = ("_ontology", "rewrites", "member_classes", "_membership", "kb_forms", "_kb_graph", "_kb_quads", "_slim", "_slim_graph", "_kb_only", "_slim_quads", "_member", "_read")
+_COMPILED = ("_ontology", "rewrites", "member_classes", "_membership", "kb_forms", "_kb_graph", "_kb_quads", "_slim", "_slim_graph", "_kb_only", "_slim_quads", "_member", "_read", "_anchors")
 
 
 @dataclass
@@ -170,6 +171,9 @@ class MultiCaseRules:
         shared = ox.Store()
         shared.extend(self._kb_quads)
         self.kb_forms = {rid: values_form(form, shared) for rid, form in self.kb_forms.items()}
+        # what each query the store may ask needs to have an answer (reasoner/batch/anchors.py)
+        asked = [rw.query for rw in self.rewrites.values() if rw.query is not None] + [f.query for f in self.kb_forms.values()]
+        self._anchors = Anchors({text: _prepared(text) for text in asked})
 
     def _python_membership(self) -> Membership | None:
         """The membership closure of the case graphs' footprint copy (reasoner/batch/membership.py),
@@ -294,10 +298,14 @@ class MultiCaseRules:
             return {i: self._one_as_written(store, rule, state, i) for i in live}
         form = self.kb_forms.get(rule.rule_id)
         if form is not None and form.applies(used):
-            return self._bisect(store, rule, rewrite, form.query, state, live, shared=form.reads_shared)
-        if form is not None and self._kb_only_store is store:
-            self._restore_kb_only(store, state)  # the many-case form reads them from the case graphs
-        return self._bisect(store, rule, rewrite, rewrite.query, state, live, shared=False)
+            query, shared = form.query, form.reads_shared
+        else:
+            if form is not None and self._kb_only_store is store:
+                self._restore_kb_only(store, state)  # the many-case form reads them from the case graphs
+            query, shared = rewrite.query, False
+        if len(live) > 1 and self._anchors.unanswerable(query, store):
+            return {}  # a pattern every answer needs matches nothing in the store: no case has one
+        return self._bisect(store, rule, rewrite, query, state, live, shared=shared)
 
     def _restore_kb_only(self, store: ox.Store, state: list[_Case]) -> None:
         """Copy the triples only the shared graph was asked for back into every case graph

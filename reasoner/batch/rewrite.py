@@ -169,6 +169,18 @@ class Rewrite:
 _VAR, _BLANK, _CONST = "var", "blank", "const"
 
 
+def _numbered_blank_nodes(template: tuple[tuple[Node, ...], ...]) -> tuple[tuple[Node, ...], ...]:
+    """The template with its blank nodes renamed ``t0``, ``t1`` … in order of appearance.
+
+    Why: the parser names them at random, so two processes compiling the same rule got
+    different (equivalent) templates, and a compiled state cached by one was not equal to
+    the other's; instantiation only tells blank nodes apart, so the answers are the same."""
+    names: dict[BNode, BNode] = {}
+    return tuple(
+        tuple(names.setdefault(term, BNode(f"t{len(names)}")) if isinstance(term, BNode) else term for term in triple) for triple in template
+    )
+
+
 def _template_plan(
     template: tuple[tuple[Node, Node, Node], ...],
 ) -> tuple[tuple[tuple[tuple[tuple[str, Any], ...], bool], ...], int]:
@@ -434,7 +446,7 @@ def rewrite_rule(text: str, *, membership: bool = True) -> Rewrite:
         return Rewrite(None, reason=f"it does not parse ({type(exc).__name__})")
     if getattr(original, "name", None) != "ConstructQuery":
         return Rewrite(None, reason="it is not a CONSTRUCT query")
-    template = tuple(tuple(t) for t in original.get("template") or ())
+    template = _numbered_blank_nodes(tuple(tuple(t) for t in original.get("template") or ()))
     variables = tuple(sorted({str(x) for t in template for x in t if isinstance(x, Variable)}))
     try:
         graph_text, graph_name = _graph_form(text, list(variables))
