@@ -12,7 +12,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from reasoner.batch.ntrows import NTNames, case_triples, nt_bytes
+from reasoner.batch.ntrows import NTNames, case_triples, nt_bytes, nt_bytes_and_part
 from reasoner.batch.validate_many import owners
 
 EX = "https://example.org/x/"
@@ -47,6 +47,15 @@ def test_nt_bytes_are_rdflibs(limit: int) -> None:
     names = NTNames(limit)
     for graph in (_hostile(), _hostile(), Graph()):  # the second shares the first's IRIs in ``names``
         assert nt_bytes(case_triples(graph), names) == graph.serialize(format="nt", encoding="utf-8")
+
+
+def test_the_part_is_the_rows_of_the_triples_with_those_predicates() -> None:
+    graph = _hostile()
+    predicates = frozenset({RDF.type, RDFS.label})
+    whole, part = nt_bytes_and_part(case_triples(graph), NTNames(), predicates)
+    assert whole == nt_bytes(case_triples(graph), NTNames())
+    assert part == nt_bytes([t for t in case_triples(graph) if t[1] in predicates], NTNames())
+    assert 0 < len(part) < len(whole)
 
 
 @pytest.mark.parametrize(

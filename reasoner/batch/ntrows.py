@@ -30,7 +30,7 @@ from rdflib.term import Node
 
 from ..pipeline.memorygraph import all_triples
 
-__all__ = ["NTNames", "case_triples", "nt_bytes"]
+__all__ = ["NTNames", "case_triples", "nt_bytes", "nt_bytes_and_part"]
 
 _Triple = tuple[Any, Any, Any]
 
@@ -69,3 +69,19 @@ def nt_bytes(triples: Iterable[_Triple], names: NTNames) -> bytes:
         else:
             rows.append("%s %s %s .\n" % (names(s), names(p), names(o)))
     return "".join(rows).encode()
+
+
+def nt_bytes_and_part(triples: Iterable[_Triple], names: NTNames, predicates: frozenset[Any]) -> tuple[bytes, bytes]:
+    """:func:`nt_bytes` of ``triples``, and of those of them whose predicate is in ``predicates``
+    (the same rows, in the same order), from one pass."""
+    rows = []
+    part = []
+    for s, p, o in triples:
+        if isinstance(o, Literal):
+            row = "%s %s %s .\n" % (names(s), names(p), _quoteLiteral(o))
+        else:
+            row = "%s %s %s .\n" % (names(s), names(p), names(o))
+        rows.append(row)
+        if p in predicates:
+            part.append(row)
+    return "".join(rows).encode(), "".join(part).encode()

@@ -32,7 +32,7 @@ from rdflib.term import Node
 
 from ..vocab import RDF, RDFS, SH
 
-__all__ = ["ShapeParts", "Count", "split_shapes", "readable_ontology"]
+__all__ = ["ShapeParts", "Count", "split_shapes", "readable_ontology", "readable_predicates"]
 
 #: What a whole-file shape may say besides its counts (anything else: not split).
 _NODE_SHAPE_KEYS = {RDF.type, RDFS.comment, RDFS.label, SH.targetNode, SH.property, SH.severity, SH.message}
@@ -227,11 +227,19 @@ def readable_ontology(core: Graph, ontology: Graph) -> Graph | None:
     holds as an object (or, for a node shape's own IRI, a subject). So the triples kept are
     those whose predicate is rdf:type, rdfs:subClassOf or an IRI of the shapes graph; a
     shape that can read any predicate (``sh:closed``, SPARQL-based) keeps everything."""
-    if any(next(core.triples((None, keyword, None)), None) is not None for keyword in _READS_ANY_PREDICATE):
+    named = readable_predicates(core)
+    if named is None:
         return None
-    named = {n for n in core.all_nodes() if isinstance(n, URIRef)} | {RDF.type, RDFS.subClassOf}
     kept = Graph()
     for triple in ontology:
         if triple[1] in named:
             kept.add(triple)
     return kept
+
+
+def readable_predicates(core: Graph) -> frozenset[URIRef] | None:
+    """The predicates a Core shape of ``core`` can read in any data graph (see
+    :func:`readable_ontology`), or None when a shape can read any predicate."""
+    if any(next(core.triples((None, keyword, None)), None) is not None for keyword in _READS_ANY_PREDICATE):
+        return None
+    return frozenset({n for n in core.all_nodes() if isinstance(n, URIRef)} | {RDF.type, RDFS.subClassOf})
