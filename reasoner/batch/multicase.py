@@ -44,6 +44,7 @@ from ..errors import RuleExecutionError
 from ..pipeline.inference import _annotate, _skolemise
 from ..kb.knowledge import KnowledgeBase, Rule
 from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limit
+from .absent import absent_form
 from .anchors import Anchors
 from .kbgraph import KB_GRAPH, KbGraphForm, kb_graph_form
 from .kbonly import kb_only_predicates, leave_out
@@ -60,7 +61,7 @@ Triple = tuple[Node, Node, Node]
 _RDF_TYPE = URIRef(TYPE.value)
 _SUBCLASS_IRI = SUBCLASS.value
 #: What MultiCaseRules._compile derives from the rule texts and the footprint alone (cached).
-_COMPILED = ("_ontology", "rewrites", "member_classes", "_membership", "kb_forms", "_kb_graph", "_kb_quads", "_slim", "_slim_graph", "_kb_only", "_slim_quads", "_member", "_read", "_anchors")
+_COMPILED = ("_ontology", "rewrites", "member_classes", "_membership", "kb_forms", "_kb_graph", "_kb_quads", "_slim", "_slim_graph", "_kb_only", "_slim_quads", "_member", "_read", "_anchors", "_asked")
 
 
 @dataclass
@@ -174,6 +175,8 @@ class MultiCaseRules:
         # what each query the store may ask needs to have an answer (reasoner/batch/anchors.py)
         asked = [rw.query for rw in self.rewrites.values() if rw.query is not None] + [f.query for f in self.kb_forms.values()]
         self._anchors = Anchors({text: _prepared(text) for text in asked})
+        # ... and the text the store is given: NOT EXISTS planned as OPTIONAL (reasoner/batch/absent.py)
+        self._asked = {text: fast for text in asked if (fast := absent_form(text)) != text}
 
     def _python_membership(self) -> Membership | None:
         """The membership closure of the case graphs' footprint copy (reasoner/batch/membership.py),
@@ -336,7 +339,8 @@ class MultiCaseRules:
             graphs = [*names, self._kb_graph] if shared else names
             # read inside: the solutions iterator must be created, consumed and dropped on one thread
             expected = (rewrite.graph_variable, *rewrite.variables)
-            rows = _limited(lambda: _answer_rows(store.query(query, named_graphs=graphs), expected), rule)  # type: ignore[arg-type]
+            text = self._asked.get(query, query)
+            rows = _limited(lambda: _answer_rows(store.query(text, named_graphs=graphs), expected), rule)  # type: ignore[arg-type]
             if shared:  # GRAPH ?g also ranges over the shared graph, which is no case: never an answer
                 rows = [row for row in rows if row[0] is None or row[0] != self._kb_graph]
         except QueryTimeout:
