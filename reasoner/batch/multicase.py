@@ -46,6 +46,7 @@ from ..kb.knowledge import KnowledgeBase, Rule
 from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limit
 from .absent import absent_form
 from .anchors import Anchors
+from .bindlast import bind_last_form
 from .existschain import chain_form
 from .kbgraph import KB_GRAPH, KbGraphForm, kb_graph_form
 from .kbonly import kb_only_predicates, leave_out
@@ -176,9 +177,10 @@ class MultiCaseRules:
         # what each query the store may ask needs to have an answer (reasoner/batch/anchors.py)
         asked = [rw.query for rw in self.rewrites.values() if rw.query is not None] + [f.query for f in self.kb_forms.values()]
         self._anchors = Anchors({text: _prepared(text) for text in asked})
-        # ... and the text the store is given: FILTER NOT EXISTS as MINUS where exact (reasoner/batch/absent.py),
-        # then every other EXISTS body as a chain of one-pattern EXISTS (reasoner/batch/existschain.py)
-        self._asked = {text: fast for text in asked if (fast := chain_form(absent_form(text))) != text}
+        # ... and the text the store is given, planned better by pyoxigraph 0.5 with the same answers:
+        # BINDs amid patterns moved last (bindlast.py), FILTER NOT EXISTS as MINUS (absent.py), every
+        # other EXISTS body as a chain of one-pattern EXISTS (existschain.py)
+        self._asked = {text: fast for text in asked if (fast := chain_form(absent_form(bind_last_form(text)))) != text}
 
     def _python_membership(self) -> Membership | None:
         """The membership closure of the case graphs' footprint copy (reasoner/batch/membership.py),
