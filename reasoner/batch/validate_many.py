@@ -32,8 +32,6 @@ from .shapeparts import ShapeParts, readable_ontology, readable_predicates, spli
 __all__ = ["BatchValidator", "owners"]
 
 _LOG = logging.getLogger(__name__)
-#: batches validated in one Oxigraph store before a fresh one (500 cases of 25: a few MB at most)
-_STORE_USES = 20
 
 
 class BatchValidator:
@@ -115,34 +113,29 @@ class BatchValidator:
                 return everyone  # a blank node, or a node of no single case
             flagged.add(index)
         names = {i: ox.NamedNode(f"urn:x-glr:batch:validation-graph:{i}") for i in batch}
-        if self._uses >= _STORE_USES:
-            self._store = self._new_store()
-        self._uses += 1
-        try:
-            for i in batch:
-                self._store.load(nts[i], format=ox.RdfFormat.N_TRIPLES, to_graph=names[i])
-            by_name = {name.value: i for i, name in names.items()}
-            for query in self._parts.constraint_queries:
-                for row in self._query(query):
-                    if row[0] is None:
-                        return everyone  # a result on an ontology node: every case alone would have it
-                    flagged.add(by_name[row[0].value])
-            for count, in_ontology in zip(self._parts.counts, self._ontology_counts):
-                for i, name in names.items():
-                    if count.broken(len(in_ontology | self._values(count, name))):
-                        flagged.add(i)
-        finally:
-            for name in names.values():
-                self._store.remove_graph(name)
+        self._store = self._new_store()
+        for i in batch:
+            self._store.load(nts[i], format=ox.RdfFormat.N_TRIPLES, to_graph=names[i])
+        by_name = {name.value: i for i, name in names.items()}
+        for query in self._parts.constraint_queries:
+            for row in self._query(query):
+                if row[0] is None:
+                    return everyone  # a result on an ontology node: every case alone would have it
+                flagged.add(by_name[row[0].value])
+        for count, in_ontology in zip(self._parts.counts, self._ontology_counts):
+            for i, name in names.items():
+                if count.broken(len(in_ontology | self._values(count, name))):
+                    flagged.add(i)
         return flagged
 
     def _new_store(self) -> ox.Store:
-        """A store holding the ontology, for :data:`_STORE_USES` batches.
+        """A store holding the ontology, for one batch.
 
-        Why not one for the whole run: an Oxigraph store keeps every string it was ever given
-        (removing a graph frees its quads, not its dictionary), so a store that saw every case of
-        a long batch grew by ~35 MB per 1,000 cases (benchmarks/memory.py)."""
-        self._uses = 0
+        Why not one for many batches: an Oxigraph store keeps every string it was ever given
+        (removing a graph frees its quads, not its dictionary: a store that saw every case of a
+        long batch grew by ~35 MB per 1,000 cases, benchmarks/memory.py), and one that had held
+        20 batches answered the constraint queries a third slower than a fresh one (issue 17,
+        tenth pass); a fresh store with the ontology costs less than removing the cases' graphs."""
         store = ox.Store()
         store.extend(self._ontology_quads)
         return store
