@@ -44,7 +44,9 @@ def test_auto_uses_pyrudof_where_it_imports_and_pyshacl_elsewhere(kb, monkeypatc
 
     assert BatchConfig().validator == "auto" and BatchConfig().engine == "oxigraph"  # the documented defaults
     with_rudof = worker.worker_state(BatchConfig(), kb)
-    assert isinstance(with_rudof["validator"], RudofFirstValidator) and with_rudof["batch_validator"] is not None
+    lazy = with_rudof["validator"]
+    assert lazy._made is None  # built on first use: a batch of valid cases never needs it
+    assert isinstance(lazy._get(), RudofFirstValidator) and with_rudof["batch_validator"] is not None
     monkeypatch.setattr(worker, "pyrudof_available", lambda: False)
     without = worker.worker_state(BatchConfig(), kb)
     assert without["validator"] is None and without["batch_validator"] is None  # pySHACL, case by case
