@@ -14,6 +14,7 @@ from rdflib import Literal, URIRef
 
 from _synthetic_helpers import prepared_cases  # noqa: E402
 from reasoner.batch.kbgraph import KB_GRAPH, kb_graph_form
+from reasoner.batch import multicase
 from reasoner.batch.multicase import MultiCaseRules
 from reasoner.vocab import GLR
 
@@ -80,11 +81,16 @@ def _cases(kb, extra: bool) -> list:
     return [(case.case_iri, case.graph) for case in prepared]
 
 
-def test_the_shared_graph_is_asked_only_when_no_case_uses_a_moved_predicate(kb) -> None:
+def test_the_shared_graph_is_asked_only_when_no_case_uses_a_moved_predicate(kb, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     spy = _Spy(kb)
     assert {"compounding-harm", "alternative-actions"} <= set(spy.kb_forms)
+    # the reference: compiled with no knowledge-base form, so the case graphs keep every triple
+    # (leaving some out is only exact while the forms that read them elsewhere are asked)
+    monkeypatch.setattr(multicase, "kb_graph_form", lambda *args: None)
+    monkeypatch.setenv("GLR_NO_KB_CACHE", "1")
     unmoved = MultiCaseRules(kb)
-    unmoved.kb_forms = {}
+    assert not unmoved.kb_forms and not unmoved._kb_only
+    monkeypatch.undo()
     for extra in (False, True):
         spy.asked = {}
         cases = _cases(kb, extra)

@@ -133,13 +133,32 @@ def test_footprint_type_triples_give_membership_in_every_graph_through_the_copy(
     assert rules.checks[0][1] >= (len(cases) + 1) * len(rules._member.up[sub])  # type: ignore[union-attr]
 
 
-def test_a_case_subclass_triple_takes_the_update(kb) -> None:  # type: ignore[no-untyped-def]
-    extra = ((URIRef("urn:x-test:Odd"), RDFS.subClassOf, GLR.NewNeurologicalSymptom),)
+def test_a_case_subclass_triple_takes_the_update(kb, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """(Input checks refuse such a case; a rule could derive one.) The update reads the footprint's
+    subclass triples in the case graphs: the store copies them back first (kbonly.py), so the
+    answers are those of a store that never left them out."""
+    from reasoner.batch import multicase
+
+    extra = (
+        (URIRef("urn:x-test:Odd"), RDFS.subClassOf, GLR.CaudaEquinaSign),
+        (URIRef("urn:x-test:odd-finding"), RDF.type, URIRef("urn:x-test:Odd")),
+        (URIRef("urn:x-test:odd-finding"), GLR.status, GLR.Present),
+    )
     rules = _checking(kb)
+    assert any(p == N(str(RDFS.subClassOf)) for _, p, _ in rules._kb_only)  # left out of the case graphs
     cases = _synthetic(kb, extra)
+    for _, graph in cases:  # the odd finding is the patient's
+        patient = next(graph.objects(None, GLR.aboutPatient))
+        graph.add((patient, GLR.hasFinding, URIRef("urn:x-test:odd-finding")))
     got = rules.run(cases)
     assert rules.checks and not any(current for current, _, _ in rules.checks)
     assert [sorted(g) for g in got] == [sorted(g) for g in _sparql_only(kb).run(cases)]  # type: ignore[arg-type]
+    monkeypatch.setattr(multicase, "kb_graph_form", lambda *args: None)
+    monkeypatch.setenv("GLR_NO_KB_CACHE", "1")
+    everything = MultiCaseRules(kb)  # no knowledge-base form: every footprint triple in every case graph
+    assert not everything._kb_only
+    assert [sorted(g) for g in got] == [sorted(g) for g in everything.run(cases)]  # type: ignore[arg-type]
+    assert any("urn:x-test:odd-finding" in str(t) for g in got for t in g)  # a red flag through the chain
 
 
 def test_a_derived_subclass_triple_takes_the_update_from_the_next_stage(kb) -> None:  # type: ignore[no-untyped-def]

@@ -196,3 +196,4 @@ def test_one_conforming_case_is_reasoned_per_case_without_building_the_many_case
     assert isinstance(answers[0], RecommendationResult) and answers[0].recommendations
     assert isinstance(answers[1], Exception)
     assert state["multi"]._made is None  # never built
+

@@ -138,8 +138,8 @@ class _Path:
 
 def _statement(tokens: list[_Token], sig: list[int], n: int, prefixes: dict[str, str]) -> tuple[int, str, list[tuple[str, str, set[str], int]]]:
     """The triples statement whose subject is at ``sig[n]``: the index in ``sig`` of its end
-    (the '.' or '}' after it, not included), its subject text, and (verb, object, predicates,
-    shortest length) for each pattern."""
+    (the token after it, not included: :func:`_ends_statement`), its subject text, and (verb,
+    object, predicates, shortest length) for each pattern."""
     subject = tokens[sig[n]].text
     pairs: list[tuple[str, str, set[str], int]] = []
     i = n + 1
@@ -160,12 +160,22 @@ def _statement(tokens: list[_Token], sig: list[int], n: int, prefixes: dict[str,
             i += 1
             while i < len(sig) and tokens[sig[i]].text == ";":
                 i += 1
-            if i < len(sig) and tokens[sig[i]].text in (".", "}"):
+            if i < len(sig) and _ends_statement(tokens[sig[i]]):
                 return i, subject, pairs
             continue
-        if i < len(sig) and tokens[sig[i]].text in (".", "}"):
+        if i < len(sig) and _ends_statement(tokens[sig[i]]):
             return i, subject, pairs
         raise _Refused("a statement this rewrite does not read")
+
+
+#: what may follow a triples block that has no final '.': a group's end or another kind of pattern
+_AFTER_STATEMENT = {"FILTER", "BIND", "OPTIONAL", "MINUS", "GRAPH", "VALUES", "SERVICE"}
+
+
+def _ends_statement(token: _Token) -> bool:
+    """True for the token after a statement: its '.', the group's '}', or (no '.') a FILTER, BIND,
+    OPTIONAL, MINUS, GRAPH, VALUES or SERVICE, or a '{' opening a group."""
+    return token.text in (".", "}", "{") or token.word in _AFTER_STATEMENT
 
 
 def _closes_call(tokens: list[_Token], sig: list[int], k: int) -> bool:
@@ -238,7 +248,8 @@ def _forms(text: str, movable: frozenset[str], nodes: frozenset[str] = frozenset
                 moved.update(p for (_, _, preds, _), g in zip(pairs, goes) if g for p in preds)
                 kept = "".join(f"{subject} {v} {o} . " for v, o in keep)
                 inner = " . ".join(f"{subject} {v} {o}" for v, o in move)
-                replace[n] = (f"{kept}GRAPH <{KB_GRAPH}> {{ {inner} }}", f"{kept}{inner}")
+                # a space before what follows: a statement may end at a word (BIND, FILTER ...)
+                replace[n] = (f"{kept}GRAPH <{KB_GRAPH}> {{ {inner} }} ", f"{kept}{inner} ")
                 skip[n] = end
                 n = end
                 continue

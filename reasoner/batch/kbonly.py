@@ -10,8 +10,8 @@ with them and ~0.5 ms without, with the same answers (issue 17).
 What is left out (:func:`kb_only_predicates`): the footprint triples with
 a predicate P that no query the store asks of a case graph names outside
 its ``GRAPH <kb>`` blocks — the knowledge-base form of a rule with one, the
-many-case form of every other rule — and that is neither rdf:type nor
-rdfs:subClassOf (the membership update reads those). No rule may read a
+many-case form of every other rule — and that is not rdf:type (the
+membership triples are computed from the case graphs' type triples). No rule may read a
 variable predicate or a negated property set (then nothing is left out).
 
 Why the answers are the same: a triple pattern with predicate P (or a path
@@ -24,7 +24,10 @@ ranges over the same nodes (only those such a path may need, when
 be the query asked: when a case or derived triple has a moved predicate
 (:meth:`KbGraphForm.applies` fails), and before a rule is asked as written
 over one case graph, the store copies the left-out triples back into its
-case graphs first (reasoner/batch/multicase.py).
+case graphs first (reasoner/batch/multicase.py). So it does before the
+SPARQL membership update, which reads rdfs:subClassOf in the case graphs;
+the membership computed in Python reads the closure of the whole copy,
+left-out triples included.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rdflib import RDFS, URIRef
+from rdflib import URIRef
 
 from ..kb.footprint import _AnyPredicate, _bgp_predicates
 from ..vocab import RDF
@@ -41,7 +44,7 @@ from .kbgraph import KB_GRAPH
 __all__ = ["kb_only_predicates"]
 
 _KB = URIRef(KB_GRAPH)
-_NEVER = frozenset({str(RDF.type), str(RDFS.subClassOf)})
+_NEVER = frozenset({str(RDF.type)})
 
 
 def case_predicates(algebra: Any) -> frozenset[URIRef] | None:

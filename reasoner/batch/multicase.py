@@ -186,11 +186,12 @@ class MultiCaseRules:
         """The membership closure of the case graphs' footprint copy (reasoner/batch/membership.py),
         with the copy's and the shared graph's own membership triples added to them; None when the
         store keeps the SPARQL update (no member class, or a copied-back triple that could add some)."""
-        if self._membership is None or any(p in (TYPE, SUBCLASS) for _, p, _ in self._kb_only):
+        if self._membership is None or any(p == TYPE for _, p, _ in self._kb_only):
             return None
         classes = [ox.NamedNode(str(c)) for c in self.member_classes]
         copy = self._slim.kept if self._slim is not None else self._ontology
-        member = Membership.of_closure(copy, classes)
+        # the closure of the whole copy: subclass triples only the shared graph is asked for (kbonly.py) included
+        member = Membership.of_closure([*copy, *self._kb_only], classes)
         # what the update inserts in the shared graph (the whole footprint) and in each case graph's copy
         shared = member if self._slim is None else Membership.of_closure(self._ontology, classes)
         self._kb_quads.extend(ox.Quad(s, p, o, self._kb_graph) for s, p, o in shared.of(self._ontology))
@@ -240,6 +241,8 @@ class MultiCaseRules:
         stages = self.kb.stages()
         for stage in stages:
             if self._membership is not None and not self._membership_current(store, used):
+                if self._kb_only_store is store:
+                    self._restore_kb_only(store, state)  # the update reads rdfs:subClassOf in the case graphs
                 store.update(self._membership)
             outputs: dict[int, list[Triple]] = defaultdict(list)
             for rule in self.kb.rules_in_stage(stage):
@@ -328,6 +331,8 @@ class MultiCaseRules:
         dropped = self._slim.dropped  # type: ignore[union-attr]
         store.extend([ox.Quad(s, p, o, c.graph_name) for c in state if c.error is None for s, p, o in dropped])
         if membership and self._membership is not None:
+            if self._kb_only_store is store:
+                self._restore_kb_only(store, state)  # the update reads rdfs:subClassOf in the case graphs
             store.update(self._membership)
         self._slim_store = None
         self._member_store = None  # the declarations' type triples: the update from now on

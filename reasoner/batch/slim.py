@@ -264,7 +264,8 @@ def _bgp(triples: list[tuple[Any, Any, Any]]) -> set[Any]:
 
 def _scope(node: Any) -> tuple[set[Any], set[tuple[Any, Any]]]:
     """Guarded variables and links that hold in every solution of ``node`` (joins, filters and
-    binds keep them; a union, an optional part or a sub-select does not promise them)."""
+    binds keep them; a union promises what all its branches promise; an optional part or a
+    sub-select does not promise them)."""
     name = getattr(node, "name", None)
     if name == "BGP":
         return _bgp_scope(_triples(node))
@@ -274,6 +275,10 @@ def _scope(node: Any) -> tuple[set[Any], set[tuple[Any, Any]]]:
         return g1 | g2, l1 | l2
     if name in ("Filter", "Extend", "ToMultiSet"):
         return _scope(node["p"])
+    if name == "Union":  # each solution is one branch's
+        g1, l1 = _scope(node["p1"])
+        g2, l2 = _scope(node["p2"])
+        return g1 & g2, l1 & l2
     if name == "values":
         rows = node["res"]
         if not rows:
