@@ -108,6 +108,7 @@ class MultiCaseRules:
         self._copies: list[list[ox.Quad]] = []  # the footprint copy per case graph position (_copy_at)
         self._copy_source: list[ox.Quad] | None = None  # the quads they were built from, and how many
         self._copy_count = 0
+        self._terms = _Terms()  # rdflib IRIs as Oxigraph terms, kept from store to store
         self._converted_store: ox.Store | None = None  # the store _converted_for's table belongs to
         self._converted: dict[Any, Node] = {}
         # Case graph names depend only on the position in a store.
@@ -210,7 +211,7 @@ class MultiCaseRules:
         until a graph method is used, and then is the graph this method used to build."""
         store = ox.Store()
         state: list[_Case] = []
-        term = _Terms()
+        term = self._terms
         used: set[str] = set()  # predicates of the cases' and derived triples (reasoner/batch/kbgraph.py)
         # The footprint once in the shared graph, and each case graph's copy from quads built once
         # per graph position (_copy_at): what a SPARQL ADD of the copy's graph would insert, without
@@ -416,18 +417,22 @@ def _prepared(text: str) -> Any | None:
 
 
 class _Terms:
-    """:func:`to_ox` that converts each IRI once per store: a case names its predicates,
-    classes and nodes many times, and derived triples name them again. Only IRIs are
-    remembered (an rdflib IRI equals exactly the IRIs with the same text); other terms
-    are converted every time, as before."""
+    """:func:`to_ox` that converts each IRI once: a case names its predicates, classes and
+    nodes many times, derived triples name them again, and every store names the vocabulary.
+    Only IRIs are remembered (an rdflib IRI equals exactly the IRIs with the same text; the
+    table is emptied past ``limit`` of them, so it stays small); other terms are converted
+    every time, as before."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 100_000) -> None:
         self._iris: dict[URIRef, ox.NamedNode] = {}
+        self._limit = limit
 
     def __call__(self, term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
         if type(term) is URIRef:
             known = self._iris.get(term)
             if known is None:
+                if len(self._iris) >= self._limit:
+                    self._iris.clear()
                 known = self._iris[term] = ox.NamedNode(str(term))
             return known
         return to_ox(term)

@@ -47,27 +47,32 @@ _USED = canonical(PROV.used)
 _DERIVED_FROM = canonical(PROV.wasDerivedFrom)
 
 
-def _signature(node: BNode, by_subject: dict[Node, list[tuple[Node, Node]]], depth: int = 0, n3: dict[Node, str] | None = None) -> str:
-    if n3 is None:
-        n3 = {}
+def _signature(node: BNode, by_subject: dict[Node, list[tuple[Node, Node]]], depth: int = 0) -> str:
     parts = []
     for p, o in by_subject.get(node, []):
         if isinstance(o, BNode) and depth < 8:
-            o_sig = "[" + _signature(o, by_subject, depth + 1, n3) + "]"
+            o_sig = "[" + _signature(o, by_subject, depth + 1) + "]"
         else:
-            o_sig = _n3(o, n3)
-        parts.append(_n3(p, n3) + " " + o_sig)
+            o_sig = _n3(o)
+        parts.append(_n3(p) + " " + o_sig)
     return ";".join(sorted(parts))
 
 
-def _n3(term: Node, memo: dict[Node, str]) -> str:
+#: ``iri.n3()`` by IRI, shared by every call: the same predicates and case nodes are written for
+#: every blank node of every case (forgotten all at once past 100,000 IRIs, so it stays small)
+_IRI_N3: dict[Node, str] = {}
+
+
+def _n3(term: Node) -> str:
     """``term.n3()``, remembered for IRIs (an IRI's form depends on its text alone; one that
     cannot be written raises, every time, as before). Other terms are written each time."""
     if type(term) is not URIRef:
         return term.n3()
-    found = memo.get(term)
+    found = _IRI_N3.get(term)
     if found is None:
-        found = memo[term] = term.n3()
+        if len(_IRI_N3) >= 100_000:
+            _IRI_N3.clear()
+        found = _IRI_N3[term] = term.n3()
     return found
 
 
@@ -78,12 +83,11 @@ def _skolemise(triples: list[Triple], case: URIRef) -> list[Triple]:
         if isinstance(s, BNode):  # only blank nodes' statements are read (_signature)
             by_subject[s].append((p, o))
     names: dict[BNode, URIRef] = {}
-    n3: dict[Node, str] = {}
 
     def name(b: BNode) -> URIRef:
         found = names.get(b)
         if found is None:
-            digest = hashlib.sha1(_signature(b, by_subject, 0, n3).encode("utf-8")).hexdigest()[:16]
+            digest = hashlib.sha1(_signature(b, by_subject).encode("utf-8")).hexdigest()[:16]
             found = names[b] = URIRef(f"{case}/derivation/{digest}")
         return found
 
