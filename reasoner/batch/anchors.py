@@ -20,7 +20,10 @@ length zero).
 Why skipping is exact: if a required pattern matches no quad of the store,
 in any graph, it has no solution in any graph ``GRAPH ?g`` may range over,
 so neither has the operator above it, up to the query: the query's answer
-is empty, which is what the store then records for every case.
+is empty, which is what the store then records for every case. A rule's
+knowledge-base form (reasoner/batch/kbgraph.py, kbvalues.py) is given the
+patterns of the many-case form it came from: it is asked only where the
+two have the same solutions.
 """
 
 from __future__ import annotations

@@ -175,9 +175,12 @@ class MultiCaseRules:
         shared = ox.Store()
         shared.extend(self._kb_quads)
         self.kb_forms = {rid: values_form(form, shared) for rid, form in self.kb_forms.items()}
-        # what each query the store may ask needs to have an answer (reasoner/batch/anchors.py)
-        asked = [rw.query for rw in self.rewrites.values() if rw.query is not None] + [f.query for f in self.kb_forms.values()]
-        self._anchors = Anchors({text: _prepared(text) for text in asked})
+        # what each query the store may ask needs to have an answer (reasoner/batch/anchors.py): read from
+        # the many-case form (already parsed above); its knowledge-base form is asked only where it has
+        # the same solutions, so it needs the same (parsing every form with rdflib cost seconds)
+        queries_of = {rid: [rw.query, *([self.kb_forms[rid].query] if rid in self.kb_forms else [])] for rid, rw in self.rewrites.items() if rw.query is not None}
+        self._anchors = Anchors({text: _prepared(self.rewrites[rid].query) for rid, texts in queries_of.items() for text in texts})
+        asked = [text for texts in queries_of.values() for text in texts]
         # ... and the text the store is given, planned better by pyoxigraph 0.5 with the same answers:
         # BINDs amid patterns moved last (bindlast.py), FILTER NOT EXISTS as MINUS (absent.py), every
         # other EXISTS body as a chain of one-pattern EXISTS (existschain.py)
