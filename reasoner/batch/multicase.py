@@ -426,7 +426,7 @@ class _Terms:
     table is emptied past ``limit`` of them, so it stays small); other terms are converted
     every time, as before."""
 
-    def __init__(self, limit: int = 100_000) -> None:
+    def __init__(self, limit: int = 20_000) -> None:
         self._iris: dict[URIRef, ox.NamedNode] = {}
         self._limit = limit
 

@@ -59,7 +59,7 @@ def _signature(node: BNode, by_subject: dict[Node, list[tuple[Node, Node]]], dep
 
 
 #: ``iri.n3()`` by IRI, shared by every call: the same predicates and case nodes are written for
-#: every blank node of every case (forgotten all at once past 100,000 IRIs, so it stays small)
+#: every blank node of every case (forgotten all at once past 20,000 IRIs, so it stays small)
 _IRI_N3: dict[Node, str] = {}
 
 
@@ -70,7 +70,7 @@ def _n3(term: Node) -> str:
         return term.n3()
     found = _IRI_N3.get(term)
     if found is None:
-        if len(_IRI_N3) >= 100_000:
+        if len(_IRI_N3) >= 20_000:
             _IRI_N3.clear()
         found = _IRI_N3[term] = term.n3()
     return found
