@@ -9,7 +9,6 @@ tests/test_batch_absent.py (the store is given all the rewrites).
 from __future__ import annotations
 
 import pyoxigraph as ox
-import pytest
 
 from reasoner.batch.bindlast import bind_last_form
 from reasoner.batch.multicase import MultiCaseRules

@@ -41,9 +41,8 @@ and pins each refusal.
 
 from __future__ import annotations
 
-import pyoxigraph as ox
-
-from .rewrite import _closing, _Refused, _significant, _Token, _tokens
+from .plannable import checked
+from .rewrite import _closing, _Refused, _significant, _Token
 
 __all__ = ["absent_form"]
 
@@ -56,16 +55,7 @@ _NOT_ON_ITS_OWN = {"OPTIONAL", "EXISTS", "SERVICE"}
 def absent_form(text: str) -> str:
     """``text`` with every FILTER NOT EXISTS that the conditions above allow asked as MINUS;
     ``text`` itself when there is none (or the text cannot be read, or the result does not parse)."""
-    try:
-        rewritten = _rewrite(text, _tokens(text))
-    except (_Refused, IndexError):
-        return text
-    if rewritten != text:
-        try:
-            ox.Store().query(rewritten)  # parsed (and answered on nothing): it must be SPARQL
-        except (SyntaxError, ValueError):
-            return text
-    return rewritten
+    return checked(text, _rewrite)
 
 
 def _rewrite(text: str, tokens: list[_Token]) -> str:
@@ -79,7 +69,7 @@ def _rewrite(text: str, tokens: list[_Token]) -> str:
         if found is None:
             continue
         body_open, body_close, end = found
-        group = _enclosing(tokens, i, opener)
+        group = _enclosing(tokens, i)
         if group is None or not _on_its_own(group, opener) or not _plain_body(tokens, body_open, body_close):
             continue
         if not _minus_equivalent(tokens, group, body_open, body_close):
@@ -195,7 +185,7 @@ def _openers(tokens: list[_Token]) -> dict[int, tuple[str, int | None]]:
     return opener
 
 
-def _enclosing(tokens: list[_Token], index: int, opener: dict[int, tuple[str, int | None]]) -> int | None:
+def _enclosing(tokens: list[_Token], index: int) -> int | None:
     """The ``{`` of the innermost group holding the token at ``index``."""
     depth = 0
     for i in range(index - 1, -1, -1):

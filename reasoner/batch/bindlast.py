@@ -26,10 +26,9 @@ every bundled rule's forms are compared by tests/test_batch_absent.py.
 
 from __future__ import annotations
 
-import pyoxigraph as ox
-
-from .absent import _certain_before, _matching_paren, _on_its_own, _openers
-from .rewrite import _closing, _Refused, _significant, _Token, _tokens
+from .absent import _after_constraint, _certain_before, _matching_paren, _on_its_own, _openers
+from .plannable import checked
+from .rewrite import _closing, _significant, _Token
 
 __all__ = ["bind_last_form"]
 
@@ -39,16 +38,7 @@ _NOT_A_GROUP = {"VALUES"}
 
 def bind_last_form(text: str) -> str:
     """``text`` with every BIND the conditions above allow moved to the end of its group."""
-    try:
-        rewritten = _rewrite(text, _tokens(text))
-    except (_Refused, IndexError):
-        return text
-    if rewritten != text:
-        try:
-            ox.Store().query(rewritten)  # parsed (and answered on nothing): it must be SPARQL
-        except (SyntaxError, ValueError):
-            return text
-    return rewritten
+    return checked(text, _rewrite)
 
 
 def _rewrite(text: str, tokens: list[_Token]) -> str:
@@ -165,8 +155,6 @@ def _cheap_exists(tokens: list[_Token], start: int, stop: int) -> bool:
 def _multiplies(tokens: list[_Token], start: int, close: int) -> bool:
     """True when a group element after ``start`` may give a row several solutions (a UNION,
     OPTIONAL or nested group), outside FILTER and BIND expressions."""
-    from .absent import _after_constraint
-
     i = start
     while i < close:
         t = tokens[i]
@@ -185,8 +173,6 @@ def _multiplies(tokens: list[_Token], start: int, close: int) -> bool:
 def _later_element_variables(tokens: list[_Token], start: int, close: int) -> set[str]:
     """Variables named by the group's elements from ``start`` on, other than BINDs and FILTERs
     (a FILTER applies to the whole group wherever it is written)."""
-    from .absent import _after_constraint
-
     names: set[str] = set()
     depth = 0
     i = start

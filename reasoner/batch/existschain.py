@@ -35,10 +35,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyoxigraph as ox
-
 from .absent import _after_constraint, _matching_paren
-from .rewrite import _closing, _Refused, _significant, _Token, _tokens
+from .plannable import checked
+from .rewrite import _closing, _significant, _Token
 
 __all__ = ["chain_form"]
 
@@ -59,17 +58,7 @@ class _Element:
 def chain_form(text: str) -> str:
     """``text`` with every EXISTS body the conditions above allow asked as a chain; ``text`` itself
     when none is (or the text cannot be read, or the result does not parse)."""
-    try:
-        tokens = _tokens(text)
-        rewritten = _transform(tokens, 0, len(tokens), text)
-    except (_Refused, IndexError):
-        return text
-    if rewritten != text:
-        try:
-            ox.Store().query(rewritten)  # parsed (and answered on nothing): it must be SPARQL
-        except (SyntaxError, ValueError):
-            return text
-    return rewritten
+    return checked(text, lambda whole, tokens: _transform(tokens, 0, len(tokens), whole))
 
 
 def _transform(tokens: list[_Token], lo: int, hi: int, whole: str) -> str:

@@ -44,14 +44,12 @@ from ..errors import RuleExecutionError
 from ..pipeline.inference import _annotate, _skolemise
 from ..kb.knowledge import KnowledgeBase, Rule
 from .._runtime.limits import QueryTimeout, query_time_limit, run_with_time_limit
-from .absent import absent_form
 from .anchors import Anchors
-from .bindlast import bind_last_form
-from .existschain import chain_form
 from .kbgraph import KB_GRAPH, KbGraphForm, kb_graph_form
 from .kbonly import kb_only_predicates, leave_out
 from .kbvalues import values_form
 from .membership import SUBCLASS, TYPE, Membership
+from .plannable import plannable_form
 from .slim import SLIM_GRAPH, slim_footprint, zero_length_nodes
 from .unread import ReadFilter
 from .rewrite import Rewrite, membership_update, rewrite_rule
@@ -181,10 +179,9 @@ class MultiCaseRules:
         queries_of = {rid: [rw.query, *([self.kb_forms[rid].query] if rid in self.kb_forms else [])] for rid, rw in self.rewrites.items() if rw.query is not None}
         self._anchors = Anchors({text: _prepared(self.rewrites[rid].query) for rid, texts in queries_of.items() for text in texts})
         asked = [text for texts in queries_of.values() for text in texts]
-        # ... and the text the store is given, planned better by pyoxigraph 0.5 with the same answers:
-        # BINDs amid patterns moved last (bindlast.py), FILTER NOT EXISTS as MINUS (absent.py), every
-        # other EXISTS body as a chain of one-pattern EXISTS (existschain.py)
-        self._asked = {text: fast for text in asked if (fast := chain_form(absent_form(bind_last_form(text)))) != text}
+        # ... and the text the store is given: the same answers, in forms pyoxigraph 0.5 plans well
+        # (reasoner/batch/plannable.py)
+        self._asked = {text: fast for text in asked if (fast := plannable_form(text)) != text}
 
     def _python_membership(self) -> Membership | None:
         """The membership closure of the case graphs' footprint copy (reasoner/batch/membership.py),
