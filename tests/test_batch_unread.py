@@ -82,4 +82,6 @@ def test_the_bundled_rules_keep_provenance_out_of_the_store_and_answer_the_same(
     rules._read = None
     everything = rules.run(cases)  # type: ignore[arg-type]
     assert any(True for _ in stores[-1].quads_for_pattern(None, ox.NamedNode(str(PROV_USED)), None))
-    assert [list(g) for g in filtered] == [list(g) for g in everything]  # same triples, same order
+    # the same triples (their order follows the store's answer order, which the records do not show:
+    # tests/test_batch_multicase.py compares the records and derivation files byte for byte)
+    assert [sorted(g) for g in filtered] == [sorted(g) for g in everything]
