@@ -158,7 +158,7 @@ def _after_element(tokens: list[_Token], i: int, stop: int) -> int:
         return stop
     if tokens[j].text == "{":
         return _closing(tokens, j) + 1
-    after = _matching_paren(tokens, j) + 1
+    after = _closing(tokens, j) + 1
     if tokens[i].word == "VALUES":  # VALUES (?a ?b) { ... }
         return _closing(tokens, _significant(tokens, after)) + 1
     return after
@@ -268,7 +268,7 @@ def _plain_body(tokens: list[_Token], body_open: int, body_close: int) -> bool:
             depth -= 1
         elif t.text == "(":
             # a VALUES row or a path group: skip to its close, refusing what a path may not hold
-            close = _matching_paren(tokens, i)
+            close = _closing(tokens, i)
             if any(x.text in ("*", "?") and x.kind == "other" for x in tokens[i:close]):
                 return False
             i = close + 1
@@ -281,7 +281,7 @@ def _after_constraint(tokens: list[_Token], filter_index: int) -> int:
     """The index just after the constraint of the FILTER at ``filter_index``."""
     i = _significant(tokens, filter_index + 1)
     if tokens[i].text == "(":
-        return _matching_paren(tokens, i) + 1
+        return _closing(tokens, i) + 1
     if tokens[i].word == "NOT":
         i = _significant(tokens, i + 1)
     if tokens[i].word == "EXISTS":
@@ -291,26 +291,4 @@ def _after_constraint(tokens: list[_Token], filter_index: int) -> int:
     i = _significant(tokens, i + 1)
     if tokens[i].text != "(":
         raise _Refused("a FILTER whose constraint could not be read")
-    return _matching_paren(tokens, i) + 1
-
-
-def _matching_paren(tokens: list[_Token], opening: int) -> int:
-    depth = 0
-    for i in range(opening, len(tokens)):
-        t = tokens[i]
-        if t.kind != "other":
-            continue
-        if t.text == "(":
-            depth += 1
-        elif t.text == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    raise _Refused("unbalanced parentheses")
-
-
-def _fresh(text: str, count: int) -> str:
-    name = f"glr_absent_{count}"
-    while f"?{name}" in text or f"${name}" in text:
-        name += "_"
-    return name
+    return _closing(tokens, i) + 1

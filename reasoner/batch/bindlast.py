@@ -26,7 +26,7 @@ every bundled rule's forms are compared by tests/test_batch_absent.py.
 
 from __future__ import annotations
 
-from .absent import _after_constraint, _certain_before, _matching_paren, _on_its_own, _openers
+from .absent import _after_constraint, _certain_before, _on_its_own, _openers
 from .plannable import checked
 from .rewrite import _closing, _significant, _Token
 
@@ -118,7 +118,7 @@ def _top_level_binds(tokens: list[_Token], group: int, close: int) -> list[tuple
             depth -= 1
         elif depth == 0 and t.word == "BIND":
             paren = _significant(tokens, i + 1)
-            end = _matching_paren(tokens, paren)
+            end = _closing(tokens, paren)
             found.append((i, end))
             i = end + 1
             continue
@@ -162,7 +162,7 @@ def _multiplies(tokens: list[_Token], start: int, close: int) -> bool:
             i = _after_constraint(tokens, i)
             continue
         if t.word == "BIND":
-            i = _matching_paren(tokens, _significant(tokens, i + 1)) + 1
+            i = _closing(tokens, _significant(tokens, i + 1)) + 1
             continue
         if t.word in ("UNION", "OPTIONAL") or (t.kind == "other" and t.text == "{"):
             return True
@@ -182,7 +182,7 @@ def _later_element_variables(tokens: list[_Token], start: int, close: int) -> se
             i = _after_constraint(tokens, i)
             continue
         if depth == 0 and t.word == "BIND":
-            i = _matching_paren(tokens, _significant(tokens, i + 1)) + 1
+            i = _closing(tokens, _significant(tokens, i + 1)) + 1
             continue
         if t.kind == "other" and t.text in "{(":
             depth += 1

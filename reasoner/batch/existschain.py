@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .absent import _after_constraint, _matching_paren
+from .absent import _after_constraint
 from .plannable import checked
 from .rewrite import _closing, _significant, _Token
 
@@ -273,7 +273,7 @@ def _object_end(tokens: list[_Token], i: int, stop: int) -> int | None:
 def _after_values(tokens: list[_Token], i: int) -> int:
     j = _significant(tokens, i + 1)
     if tokens[j].text == "(":
-        j = _significant(tokens, _matching_paren(tokens, j) + 1)
+        j = _significant(tokens, _closing(tokens, j) + 1)
     else:
         j = _significant(tokens, j + 1)
     return _closing(tokens, j) + 1

@@ -103,17 +103,21 @@ def _significant(tokens: list[_Token], start: int) -> int:
     return i
 
 
+_PAIRS = {"{": "}", "(": ")"}
+
+
 def _closing(tokens: list[_Token], opening: int) -> int:
-    """Index of the ``}`` matching the ``{`` at ``opening``."""
+    """Index of the ``}`` (or ``)``) matching the ``{`` (or ``(``) at ``opening``."""
+    open_, close = tokens[opening].text, _PAIRS[tokens[opening].text]
     depth = 0
     for i in range(opening, len(tokens)):
-        if tokens[i].text == "{" and tokens[i].kind == "other":
+        if tokens[i].text == open_ and tokens[i].kind == "other":
             depth += 1
-        elif tokens[i].text == "}" and tokens[i].kind == "other":
+        elif tokens[i].text == close and tokens[i].kind == "other":
             depth -= 1
             if depth == 0:
                 return i
-    raise _Refused("unbalanced braces")
+    raise _Refused("unbalanced braces" if open_ == "{" else "unbalanced parentheses")
 
 
 @dataclass
