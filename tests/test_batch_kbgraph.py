@@ -98,3 +98,80 @@ def test_the_shared_graph_is_asked_only_when_no_case_uses_a_moved_predicate(kb, 
         form, rewrite = spy.kb_forms["compounding-harm"], spy.rewrites["compounding-harm"]
         assert spy.asked["compounding-harm"] == (rewrite.query if extra else form.query)
         assert [sorted(g) for g in got] == [sorted(g) for g in unmoved.run(cases)]  # type: ignore[arg-type]
+
+
+# -- a path between two variables, one bound by its group's VALUES block ----------------------
+
+_X = "https://w3id.org/glr/ontology#"
+_NODES = frozenset({f"{_X}Flag", f"{_X}SubFlag", f"{_X}Other"})
+_PATH = "  ?f glr:kindOf ?c .\n  ?c glr:subActionOf* ?flag .\n"
+
+
+def _moved(body: str) -> str | None:
+    form = kb_graph_form(PROLOGUE + body + "} }", {GLR.subActionOf}, _NODES)
+    return form.query if form is not None else None
+
+
+def test_a_path_between_two_variables_moves_with_the_values_block_that_binds_one_end() -> None:
+    """urgent-spine-evaluation's ``?flagClass rdfs:subClassOf* ?redFlag . VALUES ?redFlag { … }``:
+    with the block copied into the shared graph's block, no case graph is asked rdfs:subClassOf
+    (and the case graphs leave the 82 subclass triples out, reasoner/batch/kbonly.py)."""
+    for values in ("VALUES ?flag { glr:Flag glr:Other }", "VALUES (?flag) { (glr:Flag) (glr:Other) }"):
+        query = _moved(_PATH + f"  {values}\n")
+        assert query is not None, values
+        assert f"GRAPH <{KB_GRAPH}> {{ ?c glr:subActionOf* ?flag . {values} }}" in query
+        assert query.count(values) == 2  # the group keeps its own block
+
+
+def test_a_values_block_binds_a_path_end_only_when_it_is_certain() -> None:
+    """A block elsewhere than directly in the path's group, naming a node that is not the
+    footprint's, repeating a row, holding UNDEF or two variables: the path stays."""
+    for values in (
+        "OPTIONAL { VALUES ?flag { glr:Flag } }",  # not joined with the path
+        "{ VALUES ?flag { glr:Flag } }",  # a nested group: read as not the path's
+        "VALUES ?flag { glr:Flag <urn:x-case:finding> }",  # a case node: length zero differs
+        "VALUES ?flag { glr:Flag glr:Flag }",  # a repeated row: the copy would double solutions
+        "VALUES (?flag) { (glr:Flag) (UNDEF) }",
+        "VALUES (?flag ?f) { (glr:Flag glr:Other) }",
+        "VALUES ?other { glr:Flag }",  # binds neither end
+    ):
+        assert _moved(_PATH + f"  {values}\n") is None, values
+    # a block in an enclosing group: the path's own group has none
+    assert kb_graph_form(PROLOGUE + "  { ?f glr:kindOf ?c . ?c glr:subActionOf* ?flag . }\n  VALUES ?flag { glr:Flag }\n} }", {GLR.subActionOf}, _NODES) is None
+
+
+def test_the_moved_path_has_the_per_case_answers_and_a_case_node_would_not() -> None:
+    """On a store: the case graph holds the footprint (``SubFlag subActionOf Flag``) and the
+    case; the shared graph the footprint alone. The moved form answers as the unmoved one,
+    zero-length matches included; a block naming a case node (refused above) would not."""
+    import pyoxigraph as ox
+
+    def iri(local: str) -> ox.NamedNode:
+        return ox.NamedNode(local if ":" in local else _X + local)
+
+    footprint = [(iri("SubFlag"), iri("subActionOf"), iri("Flag")), (iri("Other"), iri("label"), ox.Literal("o"))]
+    case = [
+        (iri("urn:x-case:f1"), iri("kindOf"), iri("SubFlag")),
+        (iri("urn:x-case:f2"), iri("kindOf"), iri("Other")),
+        (iri("urn:x-case:f3"), iri("kindOf"), iri("urn:x-case:finding")),
+    ]
+    graph, kb_graph = ox.NamedNode("urn:x-case:graph"), ox.NamedNode(KB_GRAPH)
+    store = ox.Store()
+    store.extend([ox.Quad(*t, graph) for t in [*footprint, *case]] + [ox.Quad(*t, kb_graph) for t in footprint])
+    query = PROLOGUE.replace("?g ?r", "?g ?f ?flag") + _PATH + "  VALUES ?flag { glr:Flag glr:Other }\n} }"
+    moved = _moved(_PATH + "  VALUES ?flag { glr:Flag glr:Other }\n")
+    assert moved is not None
+
+    def answers(text: str, graphs: list[ox.NamedNode]) -> set[tuple[str, ...]]:
+        return {tuple(str(s[v]) for v in ("f", "flag")) for s in store.query(text, named_graphs=graphs) if s["g"] == graph}
+
+    moved = moved.replace("?g ?r", "?g ?f ?flag")
+    expected = {("<urn:x-case:f1>", f"<{_X}Flag>"), ("<urn:x-case:f2>", f"<{_X}Other>")}
+    assert answers(query, [graph]) == expected
+    assert answers(moved, [graph, kb_graph]) == expected
+    # the danger the footprint-node condition prevents: a case node matches itself (length zero)
+    # in the case graph, and is no node of the shared graph
+    with_case_node = query.replace("glr:Flag glr:Other", "glr:Flag <urn:x-case:finding>")
+    by_hand = with_case_node.replace("?c glr:subActionOf* ?flag .", f"GRAPH <{KB_GRAPH}> {{ ?c glr:subActionOf* ?flag . VALUES ?flag {{ glr:Flag <urn:x-case:finding> }} }}")
+    assert ("<urn:x-case:f3>", "<urn:x-case:finding>") in answers(with_case_node, [graph])
+    assert ("<urn:x-case:f3>", "<urn:x-case:finding>") not in answers(by_hand, [graph, kb_graph])

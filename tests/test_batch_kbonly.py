@@ -21,7 +21,7 @@ from reasoner.batch.kbonly import case_predicates, kb_only_predicates, leave_out
 from reasoner.batch.multicase import MultiCaseRules
 from reasoner.batch.slim import slim_footprint
 from reasoner.kb.cache import prepare_query
-from reasoner.vocab import GLR, RDF
+from reasoner.vocab import GLR, RDF, RDFS
 
 ROOT = Path(__file__).resolve().parent.parent
 PROLOGUE = "PREFIX glr: <https://w3id.org/glr/ontology#>\nSELECT ?g WHERE { GRAPH ?g {\n"
@@ -48,6 +48,9 @@ def test_the_bundled_rules_leave_knowledge_base_triples_out_and_keep_every_node(
     assert rules._slim is not None and len(rules._kb_only) > 50
     out = {p.value for _, p, _ in rules._kb_only}
     assert str(GLR.hasEvidence) in out and str(RDF.type) not in out
+    # urgent-spine-evaluation reads its red-flag classes' rdfs:subClassOf from the shared graph
+    # (a path bound by a VALUES block, reasoner/batch/kbgraph.py): no case graph keeps them
+    assert str(RDFS.subClassOf) in out
     assert not out & {p.value for _, p, _ in rules._slim.kept}
     # node triples keep the nodes a path of length zero may need (reasoner/batch/slim.py); without
     # that proof, every node

@@ -26,7 +26,16 @@ node of the graph it reads, and a footprint node is a node of the shared
 graph and of every graph the per-case query reads (the footprint is in
 both); the edges are the moved predicates' triples, the same in both under
 the condition above. Two variable ends would range over every node of the
-graph (a case's nodes too): that stays. Such blocks pay off once
+graph (a case's nodes too): that stays, unless the group the pattern is
+written in also holds a block ``VALUES ?v { … }`` binding one end to
+distinct IRIs, each a node of the footprint (``?c rdfs:subClassOf* ?flag .
+VALUES ?flag { glr:CaudaEquinaSign … }``). Then the pattern moves with a
+copy of that block inside its ``GRAPH <kb>`` block: a group's elements are
+joined (an OPTIONAL, MINUS, FILTER or BIND of the group acts row by row on
+what the rest gives), so the join of the pattern with the block may be
+taken before the rest, and joining again with the same block of distinct
+rows changes nothing; inside, the variable ranges over footprint nodes
+only, which is the case above. Such blocks pay off once
 :mod:`reasoner.batch.kbvalues` answers them at load.
 
 The check (:func:`kb_graph_form`): the rewritten text with the ``GRAPH
@@ -219,6 +228,72 @@ def _zero_length_same(subject: str | None, obj: str | None, nodes: frozenset[str
     return all(end == "?" or end in nodes for end in (subject, obj))
 
 
+def _group_values(tokens: list[_Token], sig: list[int], n: int, prefixes: dict[str, str], nodes: frozenset[str]) -> dict[str, str]:
+    """The VALUES blocks of the group holding the statement at ``sig[n]``, written directly in
+    it (not in a nested group), that bind one variable to distinct IRIs all nodes of the
+    footprint: variable -> the block's text (see :func:`_values_block` for the forms read)."""
+    depth = 0
+    start = None
+    for k in range(n - 1, -1, -1):
+        text = tokens[sig[k]].text if tokens[sig[k]].kind == "other" else ""
+        if text == "}":
+            depth += 1
+        elif text == "{":
+            if depth == 0:
+                start = k
+                break
+            depth -= 1
+    if start is None:
+        return {}
+    found: dict[str, str] = {}
+    depth = 0
+    k = start + 1
+    while k < len(sig):
+        token = tokens[sig[k]]
+        if token.kind == "other" and token.text == "{":
+            depth += 1
+        elif token.kind == "other" and token.text == "}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and token.word == "VALUES":
+            block = _values_block(tokens, sig, k, prefixes, nodes)
+            if block is not None:
+                found.setdefault(block[0], block[1])
+        k += 1
+    return found
+
+
+def _values_block(tokens: list[_Token], sig: list[int], k: int, prefixes: dict[str, str], nodes: frozenset[str]) -> tuple[str, str] | None:
+    """(variable, text) for ``VALUES ?v { t ... }`` or ``VALUES (?v) { (t) ... }`` at ``sig[k]``
+    whose values are distinct IRIs, each a node of the footprint; None for any other block."""
+    words = [tokens[sig[j]] for j in range(k, min(len(sig), k + 4))]
+    if len(words) > 3 and words[1].kind == "var":
+        variable, body, wrapped = words[1].text, k + 2, False
+    elif len(words) > 3 and words[1].text == "(" and words[2].kind == "var" and words[3].text == ")":
+        variable, body, wrapped = words[2].text, k + 4, True
+    else:
+        return None
+    if body >= len(sig) or tokens[sig[body]].text != "{":
+        return None
+    seen: set[str] = set()
+    j = body + 1
+    while j < len(sig) and tokens[sig[j]].text != "}":
+        if wrapped:
+            if tokens[sig[j]].text != "(" or j + 2 >= len(sig) or tokens[sig[j + 2]].text != ")":
+                return None
+            term, j = tokens[sig[j + 1]], j + 3
+        else:
+            term, j = tokens[sig[j]], j + 1
+        iri = _resolve(term, prefixes) if term.kind in ("iri", "pname") else None
+        if iri is None or iri not in nodes or iri in seen:
+            return None
+        seen.add(iri)
+    if j >= len(sig) or not seen:
+        return None
+    return variable, "".join(tokens[i].text for i in range(sig[k], sig[j] + 1))
+
+
 def _forms(text: str, movable: frozenset[str], nodes: frozenset[str] = frozenset()) -> tuple[str, str, frozenset[str]]:
     """(rewritten text, the same without the GRAPH wrappers, moved predicates)."""
     tokens = _tokens(text)
@@ -241,15 +316,30 @@ def _forms(text: str, movable: frozenset[str], nodes: frozenset[str] = frozenset
                 continue
             # a _Path always names a predicate (or refuses), so preds is never empty here
             subject_end = _end(tokens[sig[n]], prefixes)
-            goes = [preds <= movable and (shortest >= 1 or _zero_length_same(subject_end, _end(_object_token(o), prefixes), nodes)) for _, o, preds, shortest in pairs]
+            values: dict[str, str] | None = None  # the group's VALUES blocks, read when a path needs them
+            bound: list[str] = []  # the blocks copied into the GRAPH block (in order, once each)
+            goes = []
+            for _, o, preds, shortest in pairs:
+                go = preds <= movable and (shortest >= 1 or _zero_length_same(subject_end, _end(_object_token(o), prefixes), nodes))
+                if not go and preds <= movable and shortest == 0 and subject_end == "?" and _end(_object_token(o), prefixes) == "?":
+                    # two variable ends: moves when the group binds one of them with a VALUES block
+                    # of footprint nodes (module docstring), copied into the GRAPH block
+                    values = _group_values(tokens, sig, n, prefixes, nodes) if values is None else values
+                    block = values.get(o, values.get(subject))
+                    if block is not None:
+                        go = True
+                        if block not in bound:
+                            bound.append(block)
+                goes.append(go)
             keep = [(v, o) for (v, o, _, _), g in zip(pairs, goes) if not g]
             move = [(v, o) for (v, o, _, _), g in zip(pairs, goes) if g]
             if move:
                 moved.update(p for (_, _, preds, _), g in zip(pairs, goes) if g for p in preds)
                 kept = "".join(f"{subject} {v} {o} . " for v, o in keep)
                 inner = " . ".join(f"{subject} {v} {o}" for v, o in move)
+                copied = "".join(f" . {block}" for block in bound)
                 # a space before what follows: a statement may end at a word (BIND, FILTER ...)
-                replace[n] = (f"{kept}GRAPH <{KB_GRAPH}> {{ {inner} }} ", f"{kept}{inner} ")
+                replace[n] = (f"{kept}GRAPH <{KB_GRAPH}> {{ {inner}{copied} }} ", f"{kept}{inner} ")
                 skip[n] = end
                 n = end
                 continue

@@ -61,6 +61,7 @@ from rdflib.paths import (
 )
 
 from ..vocab import RDF
+from .kbgraph import KB_GRAPH
 
 __all__ = ["NODE", "SLIM_GRAPH", "SlimFootprint", "slim_footprint", "zero_length_nodes"]
 
@@ -69,6 +70,7 @@ NODE = "urn:x-glr:batch:footprint-node"
 #: Where a store holds the slim copy while copying it into the case graphs (then dropped).
 SLIM_GRAPH = "urn:x-glr:batch:slim-footprint-graph"
 _TYPE = RDF.type
+_KB = URIRef(KB_GRAPH)
 OxTriple = tuple[Any, Any, Any]
 
 
@@ -383,7 +385,9 @@ def zero_length_nodes(algebras: Iterable[Any | None]) -> frozenset[str] | None:
     path that can have length zero relates n to itself only if its ends may be n: an IRI end
     is returned here; a variable end must also be the subject or object of a pattern of the
     same basic graph pattern whose predicate is an IRI or a path that cannot have length zero
-    (joined, it binds the variable to an end of a real triple). No rule may read a variable
+    (joined, it binds the variable to an end of a real triple). A ``GRAPH <kb>`` block
+    (reasoner/batch/kbgraph.py) reads the shared graph, which holds the whole footprint, and no
+    case graph: it needs none. No rule may read a variable
     predicate or a negated property set (the same condition as the other copies): those, a
     literal or other end, an unreadable query, and None.
     """
@@ -403,6 +407,8 @@ def _zero_walk(node: Any, needed: set[str]) -> None:
         name = getattr(node, "name", None)
         if name == "pname":
             raise _Unknown("an unresolved prefixed name")
+        if name in ("Graph", "GraphGraphPattern") and node.get("term") == _KB:
+            return  # read from the shared graph, which holds the whole footprint: no case graph's node
         if name == "BGP":
             _zero_bgp(list(node.get("triples") or ()), needed)
         elif name == "TriplesBlock":  # left untranslated by rdflib inside FILTER (NOT) EXISTS
