@@ -17,7 +17,7 @@ from rdflib import OWL, RDFS, URIRef
 
 from _synthetic_helpers import prepared_cases  # noqa: E402
 from reasoner.batch.multicase import MultiCaseRules
-from reasoner.batch.slim import NODE, slim_footprint, zero_length_nodes
+from reasoner.batch.slim import NODE, slim_copy, slim_footprint, zero_length_nodes
 from reasoner.kb.cache import prepare_query
 from reasoner.vocab import GLR, RDF
 
@@ -262,3 +262,96 @@ def test_without_the_fallback_that_case_would_get_other_answers(kb) -> None:  # 
     whole._slim = None
     cases = _cases(kb, SEROMA_AS_SYMPTOM)
     assert [sorted(g) for g in NoFallback(kb).run(cases)] != [sorted(g) for g in whole.run(cases)]  # type: ignore[arg-type]
+
+
+# -- the second pass: the case graphs' copy, against the forms the store asks ------------------
+
+SELECT = (
+    "PREFIX glr: <https://w3id.org/glr/ontology#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    "SELECT ?g ?x ?c WHERE { GRAPH ?g {\n"
+)
+KB = "urn:x-glr:batch:knowledge-base-graph"
+#: what the first pass and kbonly leave of a footprint: enumeration members' type triples
+COPY = [
+    (N(str(GLR.Present)), TYPE, N(str(GLR.FindingStatus))),
+    (N(str(GLR.HardwareLoosening)), TYPE, N(str(GLR.HardwareComplication))),
+]
+
+
+def _copy(*bodies: str):  # type: ignore[no-untyped-def]
+    return slim_copy(COPY, [prepare_query(SELECT + body + "\n} }").algebra for body in bodies])
+
+
+def test_the_second_pass_leaves_out_what_no_asked_form_can_match() -> None:
+    """surgical-review asks ``?hardware a glr:HardwareComplication``: that class stays; a class
+    variable bound by a VALUES block (a knowledge-base block answered at load) is guarded."""
+    deep = _copy("?x glr:hardwareStatus ?h . ?h a glr:HardwareComplication .", "?x a ?c . VALUES ?c { glr:Symptom glr:Sign }")
+    assert deep is not None
+    assert deep.classes == {N(str(GLR.FindingStatus))} and deep.dropped == (COPY[0],)
+    assert COPY[1] in deep.kept
+    # an empty VALUES block (rdflib: a list of rows) is read, not refused
+    assert _copy("?x a ?c . VALUES ?c { glr:Symptom } OPTIONAL { VALUES (?c ?d) { } }") is not None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "?x glr:status ?s . ?s a ?c .",  # the class of a status: would see glr:FindingStatus
+        # a pattern of the shared graph guards nothing: there the class is described
+        f"?x glr:status ?s . ?s a ?c . GRAPH <{KB}> {{ ?c rdfs:label ?l }}",
+        "?x a ?c . GRAPH <urn:x-other> { ?c glr:label ?l }",  # a graph the check does not know
+    ],
+)
+def test_what_the_second_pass_cannot_show_keeps_the_copy(body: str) -> None:
+    assert _copy(body) is None, body
+
+
+def test_a_shared_graph_pattern_is_no_guard_on_a_store() -> None:
+    """Why a ``GRAPH <kb>`` pattern guards nothing: in the shared graph glr:FindingStatus is
+    described, so leaving ``glr:Present a glr:FindingStatus`` out of the case graph loses an answer."""
+    body = f"?x glr:status ?s . ?s a ?c . GRAPH <{KB}> {{ ?c rdfs:label ?l }}"
+    query = SELECT + body + "\n} }"
+    label = (N(str(GLR.FindingStatus)), N(str(RDFS.label)), ox.Literal("finding status"))
+    case = (N("urn:x-case:f"), N(str(GLR.status)), N(str(GLR.Present)))
+    answers = []
+    for copy in (COPY, COPY[1:]):
+        store = ox.Store()
+        store.extend([ox.Quad(*t, N("urn:x-case:g")) for t in [*copy, case]] + [ox.Quad(*t, N(KB)) for t in [*COPY, label]])
+        answers.append({str(s["c"]) for s in store.query(query, named_graphs=[N("urn:x-case:g"), N(KB)]) if s["g"] != N(KB)})
+    assert answers == [{f"<{GLR.FindingStatus}>"}, set()]
+
+
+def test_the_bundled_rules_get_the_second_pass(kb) -> None:  # type: ignore[no-untyped-def]
+    rules = MultiCaseRules(kb)
+    assert rules._deep is not None
+    assert N(str(GLR.FindingStatus)) in rules._deep.classes and N(str(GLR.HardwareComplication)) not in rules._deep.classes
+    copy = {(q.subject, q.predicate, q.object) for q in rules._slim_quads}
+    assert not copy & set(rules._deep.dropped) and len(copy) < 40  # 721 footprint triples, ~20 copied per case
+
+
+class _Restores(MultiCaseRules):
+    restored: int
+
+    def _restore_kb_only(self, store, state):  # type: ignore[no-untyped-def]
+        self.restored += 1
+        super()._restore_kb_only(store, state)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        None,
+        ((URIRef("urn:x-test:thing"), RDF.type, GLR.FindingStatus),),  # names a class the second pass left out
+        ((GLR.Present, GLR.status, GLR.Present), ("PATIENT", GLR.hasFinding, GLR.Present)),  # an enumeration member as a finding
+    ],
+)
+def test_a_case_naming_a_class_of_the_second_pass_gets_its_triples_back(kb, extra) -> None:  # type: ignore[no-untyped-def]
+    spy = _Restores(kb)
+    spy.restored = 0
+    whole = MultiCaseRules(kb)
+    whole._slim = None
+    cases = _cases(kb, extra)
+    got = spy.run(cases)
+    names_class = extra is not None and extra[0][2] == GLR.FindingStatus
+    assert (spy.restored > 0) is names_class  # otherwise the store runs on the second pass's copy throughout
+    assert [sorted(g) for g in got] == [sorted(g) for g in whole.run(cases)]  # type: ignore[arg-type]

@@ -50,7 +50,7 @@ from .kbonly import kb_only_predicates, leave_out
 from .kbvalues import values_form
 from .membership import SUBCLASS, TYPE, Membership
 from .plannable import plannable_form
-from .slim import SLIM_GRAPH, slim_footprint, zero_length_nodes
+from .slim import SLIM_GRAPH, SlimFootprint, slim_copy, slim_footprint, zero_length_nodes
 from .unread import ReadFilter
 from .rewrite import Rewrite, membership_update, rewrite_rule
 
@@ -61,7 +61,7 @@ Triple = tuple[Node, Node, Node]
 _RDF_TYPE = URIRef(TYPE.value)
 _SUBCLASS_IRI = SUBCLASS.value
 #: What MultiCaseRules._compile derives from the rule texts and the footprint alone (cached).
-_COMPILED = ("_ontology", "rewrites", "member_classes", "_membership", "kb_forms", "_kb_graph", "_kb_quads", "_slim", "_slim_graph", "_kb_only", "_slim_quads", "_member", "_read", "_anchors", "_asked")
+_COMPILED = ("_ontology", "rewrites", "member_classes", "_membership", "kb_forms", "_kb_graph", "_kb_quads", "_slim", "_slim_graph", "_kb_only", "_slim_quads", "_member", "_deep", "_read", "_anchors", "_asked")
 
 
 @dataclass
@@ -173,6 +173,9 @@ class MultiCaseRules:
         shared = ox.Store()
         shared.extend(self._kb_quads)
         self.kb_forms = {rid: values_form(form, shared) for rid, form in self.kb_forms.items()}
+        # ... and then, from that copy, the type triples of the classes it no longer describes,
+        # checked against the forms the store asks of the case graphs (slim.py, slim_copy)
+        self._deep = self._slim_copy(nodes)
         # what each query the store may ask needs to have an answer (reasoner/batch/anchors.py): read from
         # the many-case form (already parsed above); its knowledge-base form is asked only where it has
         # the same solutions, so it needs the same (parsing every form with rdflib cost seconds)
@@ -182,6 +185,21 @@ class MultiCaseRules:
         # ... and the text the store is given: the same answers, in forms pyoxigraph 0.5 plans well
         # (reasoner/batch/plannable.py)
         self._asked = {text: fast for text in asked if (fast := plannable_form(text)) != text}
+
+    def _slim_copy(self, nodes: frozenset[str] | None) -> SlimFootprint | None:
+        """The second slim pass (reasoner/batch/slim.py, :func:`slim_copy`) over the case graphs'
+        copy, membership triples included (they were computed with the left-out type triples, so
+        copying those back adds none); None when it leaves nothing out or cannot tell."""
+        if self._slim is None or not self._kb_only:
+            return None  # its triples go back with the knowledge-base-only ones: none, no restore
+        asked = [self.kb_forms[rid].query if rid in self.kb_forms else rw.query for rid, rw in self.rewrites.items()]
+        if any(text is None for text in asked):  # asked as written, after a restore: not read here
+            asked = [text for text in asked if text is not None]
+        copy = [(q.subject, q.predicate, q.object) for q in self._slim_quads]
+        deep = slim_copy(copy, [_prepared(text) for text in asked], nodes)  # type: ignore[arg-type]
+        if deep is not None:
+            self._slim_quads = [ox.Quad(s, p, o, self._slim_graph) for s, p, o in deep.kept]
+        return deep
 
     def _python_membership(self) -> Membership | None:
         """The membership closure of the case graphs' footprint copy (reasoner/batch/membership.py),
@@ -220,7 +238,7 @@ class MultiCaseRules:
         names = [self._name(index) for index in range(len(cases))]
         slim = self._slim is not None
         self._slim_store, self._slim_stage = (store if slim else None), None
-        self._kb_only_store = store if slim and self._kb_only else None
+        self._kb_only_store = store if slim and self._kb_only else None  # also restores self._deep
         member = self._member  # membership in Python while the closure is the footprint copy's
         read = self._read  # the case and derived triples no rule reads stay out of the store
         self._member_store = store if member is not None else None
@@ -239,6 +257,7 @@ class MultiCaseRules:
             state.append(_Case(iri, name, []))
         if slim and not self._slim.clean_in(store, KB_GRAPH):  # type: ignore[union-attr]
             self._unslim(store, state, membership=False)  # a case names a dropped class: the declarations back
+        self._check_deep(store, state)
         stages = self.kb.stages()
         for stage in stages:
             if self._membership is not None and not self._membership_current(store, used):
@@ -304,6 +323,7 @@ class MultiCaseRules:
             self._slim_stage = rule.stage
             if not self._slim.clean_in(store, KB_GRAPH):  # type: ignore[union-attr]
                 self._unslim(store, state, membership=True)
+            self._check_deep(store, state)
         rewrite = self.rewrites[rule.rule_id]
         if rewrite.query is None:
             return {i: self._one_as_written(store, rule, state, i) for i in live}
@@ -320,9 +340,17 @@ class MultiCaseRules:
 
     def _restore_kb_only(self, store: ox.Store, state: list[_Case]) -> None:
         """Copy the triples only the shared graph was asked for back into every case graph
-        (reasoner/batch/kbonly.py): the next query reads them from the case graphs."""
-        store.extend([ox.Quad(s, p, o, c.graph_name) for c in state if c.error is None for s, p, o in self._kb_only])
+        (reasoner/batch/kbonly.py), with the type triples the second slim pass left out (its
+        argument holds only while they are out): the next query reads them from the case graphs."""
+        back = [*self._kb_only, *(self._deep.dropped if self._deep is not None else ())]
+        store.extend([ox.Quad(s, p, o, c.graph_name) for c in state if c.error is None for s, p, o in back])
         self._kb_only_store = None
+
+    def _check_deep(self, store: ox.Store, state: list[_Case]) -> None:
+        """Copy the left-out triples back when a case or derived triple names a class the second
+        slim pass left out (or the first pass's declarations came back: they describe such classes)."""
+        if self._kb_only_store is store and self._deep is not None and not self._deep.clean_in(store, KB_GRAPH):
+            self._restore_kb_only(store, state)
 
     def _unslim(self, store: ox.Store, state: list[_Case], *, membership: bool) -> None:
         """Give every case graph the class declarations the slim copy left out (reasoner/batch/slim.py),
@@ -331,9 +359,11 @@ class MultiCaseRules:
         _LOG.info("a case or derived triple names a class left out of the case graphs: copying the declarations back")
         dropped = self._slim.dropped  # type: ignore[union-attr]
         store.extend([ox.Quad(s, p, o, c.graph_name) for c in state if c.error is None for s, p, o in dropped])
+        if self._kb_only_store is store and (self._deep is not None or (membership and self._membership is not None)):
+            # the declarations describe the classes the second pass left out; the update reads
+            # rdfs:subClassOf in the case graphs
+            self._restore_kb_only(store, state)
         if membership and self._membership is not None:
-            if self._kb_only_store is store:
-                self._restore_kb_only(store, state)  # the update reads rdfs:subClassOf in the case graphs
             store.update(self._membership)
         self._slim_store = None
         self._member_store = None  # the declarations' type triples: the update from now on

@@ -41,6 +41,20 @@ the whole footprint, as before. The membership update
 (reasoner/batch/rewrite.py, ``?x a/rdfs:subClassOf* ?c`` for classes the
 rules name) reads no left-out triple either: from T it would need T to be
 one of those classes or to have an outgoing triple.
+
+A second pass (:func:`slim_copy`) applies the same argument to what the
+case graphs keep once reasoner/batch/kbonly.py has left out the triples
+only the shared graph is asked for (rdfs:subClassOf among them): classes
+such as ``glr:FindingStatus`` are then described by nothing in a case
+graph but their members' type triples (``glr:Present a
+glr:FindingStatus``, 65 of the copy's 71). It reads the forms the store
+asks instead of the rules as written — a ``GRAPH ?g`` block reads a case
+graph; a ``GRAPH <kb>`` block the shared graph, which holds every triple
+and so guards nothing — and its classes must be named by none of them
+(a knowledge-base block answered as a VALUES block names its IRIs). Its
+triples go back into the case graphs whenever the knowledge-base-only
+ones do, and when a case or derived triple names one of its classes
+(reasoner/batch/multicase.py).
 """
 
 from __future__ import annotations
@@ -63,7 +77,7 @@ from rdflib.paths import (
 from ..vocab import RDF
 from .kbgraph import KB_GRAPH
 
-__all__ = ["NODE", "SLIM_GRAPH", "SlimFootprint", "slim_footprint", "zero_length_nodes"]
+__all__ = ["NODE", "SLIM_GRAPH", "SlimFootprint", "slim_copy", "slim_footprint", "zero_length_nodes"]
 
 #: The private predicate of the node-keeping triples. A URN of this package: no rule names it.
 NODE = "urn:x-glr:batch:footprint-node"
@@ -102,14 +116,31 @@ def slim_footprint(footprint: list[OxTriple], rule_algebras: Iterable[Any], node
     """The slim copy of ``footprint`` for these rules, or None when it would not be exact
     (a rule the check does not read, or nothing to leave out). ``nodes``: the only nodes a
     node triple is needed for (:func:`zero_length_nodes`); None, every node."""
-    algebras = list(rule_algebras)
+    return _slim(footprint, rule_algebras, nodes, "ConstructQuery")
+
+
+def slim_copy(copy: list[OxTriple], asked_algebras: Iterable[Any], nodes: frozenset[str] | None = None) -> SlimFootprint | None:
+    """The second pass, on the case graphs' copy (the slim copy less the triples
+    reasoner/batch/kbonly.py leaves out, with its membership triples): the type triples of the
+    classes that copy no longer describes, checked against the queries the store asks of the
+    case graphs (``SELECT`` forms: their ``GRAPH ?g`` reads a case graph, a ``GRAPH <kb>`` block
+    the shared graph, which matches no left-out triple and guards nothing). What it leaves out
+    is exact only while those forms are the ones asked: the store copies it back with the
+    knowledge-base-only triples (reasoner/batch/multicase.py)."""
+    return _slim(copy, asked_algebras, nodes, "SelectQuery")
+
+
+def _slim(footprint: list[OxTriple], algebras_in: Iterable[Any], nodes: frozenset[str] | None, kind: str) -> SlimFootprint | None:
+    algebras = list(algebras_in)
     named: set[str] = set()
     try:
         for algebra in algebras:
             if algebra is None:
                 raise _Unknown("a rule does not parse")
             named.update(str(i) for i in _iris(algebra))
-            if getattr(algebra, "name", None) != "ConstructQuery" or _unguarded(algebra["p"]):
+            if kind == "ConstructQuery" and _reads_graph(algebra):
+                raise _Unknown("a rule as written reads a named graph")  # GRAPH is read in the asked forms only
+            if getattr(algebra, "name", None) != kind or _unguarded(algebra["p"]):
                 raise _Unknown("an unguarded type pattern")
     except (_Unknown, KeyError, TypeError, AttributeError, IndexError):
         return None
@@ -153,6 +184,15 @@ def _iris(node: Any) -> Iterator[URIRef]:
     elif isinstance(node, list | tuple | set | frozenset):
         for value in node:
             yield from _iris(value)
+
+
+def _reads_graph(node: Any) -> bool:
+    """True when a parse tree holds a ``GRAPH`` pattern."""
+    if isinstance(node, dict):
+        return getattr(node, "name", None) in ("Graph", "GraphGraphPattern") or any(_reads_graph(v) for k, v in node.items() if k != "_vars")
+    if isinstance(node, list | tuple):
+        return any(_reads_graph(v) for v in node)
+    return False
 
 
 def _path_parts(path: Path) -> list[Any]:
@@ -276,11 +316,13 @@ def _scope(node: Any) -> tuple[set[Any], set[tuple[Any, Any]]]:
         g2, l2 = _scope(node["p2"])
         return g1 | g2, l1 | l2
     if name in ("Filter", "Extend", "ToMultiSet"):
-        return _scope(node["p"])
+        return _scope(node["p"]) if not isinstance(node["p"], list) else (set(), set())
     if name == "Union":  # each solution is one branch's
         g1, l1 = _scope(node["p1"])
         g2, l2 = _scope(node["p2"])
         return g1 & g2, l1 & l2
+    if name == "Graph":  # a case graph's patterns guard; the shared graph's describe every class
+        return _scope(node["p"]) if _is_var(node["term"]) else (set(), set())
     if name == "values":
         rows = node["res"]
         if not rows:
@@ -324,7 +366,7 @@ def _clone(node: Any) -> Any:
 
 _KNOWN = {
     "BGP", "Join", "LeftJoin", "Filter", "Extend", "Union", "Minus", "Project", "Distinct", "Reduced",
-    "Slice", "OrderBy", "Group", "AggregateJoin", "ToMultiSet", "values", "SelectQuery",
+    "Slice", "OrderBy", "Group", "AggregateJoin", "ToMultiSet", "values", "SelectQuery", "Graph",
 }
 
 
@@ -338,6 +380,12 @@ def _unguarded(node: Any) -> set[Any]:
         return _bgp(_triples(node))
     if name == "values":
         return set()
+    if name == "Graph":
+        if node["term"] == _KB:
+            return set()  # the shared graph keeps every triple: nothing left out to match there
+        if not _is_var(node["term"]):
+            raise _Unknown("a named graph this check does not read")
+        return _unguarded(node["p"])
     if name == "Join":
         return (_unguarded(node["p1"]) | _unguarded(node["p2"])) - _closure(*_scope(node))
     if name in ("Filter", "Extend"):
@@ -355,6 +403,8 @@ def _unguarded(node: Any) -> set[Any]:
     if name == "Union":
         return _unguarded(node["p1"]) | _unguarded(node["p2"])
     if name == "ToMultiSet":
+        if isinstance(node["p"], list):  # rdflib writes an empty VALUES block's rows as a list
+            return set()
         return _unguarded(node["p"])
     # projection, grouping, ordering, slicing: what they keep of a solution may hide the variable
     for key in ("A", "expr"):
