@@ -33,8 +33,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("pipeline.results.kbfacts", "pipeline.results.lookups", "pipeline.derivation"),
     ("pipeline.merged_data",),
     ("pipeline.timeline", "pipeline.plainview"),
+    ("pipeline.pendingcase",),  # the normalised case graph, built when first used
     ("pipeline.fastturtle",),
-    ("pipeline.memorygraph",),  # builds rdflib graphs in bulk; imports only rdflib
+    ("pipeline.memorygraph", "pipeline.storeorder"),  # rdflib graphs built in bulk; answers in rdflib's order
     ("pipeline.engines",),
     ("fhir",),
     ("kb.check",),

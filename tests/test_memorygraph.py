@@ -20,6 +20,7 @@ from reasoner._runtime import safety
 from reasoner.pipeline import memorygraph, run
 from reasoner.pipeline.fastturtle import read_plain_turtle
 from reasoner.pipeline.memorygraph import add_triples, graph_with_namespaces
+from reasoner.pipeline.pendingcase import PendingCaseGraph
 from reasoner.pipeline.plainview import PlainCaseView
 from reasoner.pipeline.timeline import (
     AsOf,
@@ -183,7 +184,11 @@ def test_normalise_as_call_by_call() -> None:
         source = PlainCaseView(plain) if taken % 2 == 0 else plain.to_graph()
         as_of = _as_of("2026-06-01" if taken % 4 < 2 else "2020-02-29")
         taken += 1
-        assert full_state(normalise(source, as_of, props)) == full_state(_normalise_call_by_call(source, as_of, props)), path
+        normalised = normalise(source, as_of, props)
+        assert type(normalised) is PendingCaseGraph  # built on first use (reasoner/pipeline/pendingcase.py) ...
+        len(normalised)
+        assert type(normalised) is Graph  # ... as the graph it built before
+        assert full_state(normalised) == full_state(_normalise_call_by_call(source, as_of, props)), path
     assert taken >= 10
 
 

@@ -38,7 +38,6 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from ..pipeline.derivation import Derivation
-from ..pipeline.memorygraph import all_triples
 from ..pipeline.engines.oxigraph_engine import from_ox, to_ox
 from ..errors import RuleExecutionError
 from ..pipeline.inference import _annotate, _skolemise
@@ -49,6 +48,7 @@ from .kbgraph import KB_GRAPH, KbGraphForm, kb_graph_form
 from .kbonly import kb_only_predicates, leave_out
 from .kbvalues import values_form
 from .membership import SUBCLASS, TYPE, Membership
+from .ntrows import case_triples
 from .plannable import plannable_form
 from .slim import SLIM_GRAPH, SlimFootprint, slim_copy, slim_footprint, zero_length_nodes
 from .unread import ReadFilter
@@ -246,7 +246,7 @@ class MultiCaseRules:
             store.extend(self._copy_at(index, slim))
         for index, (iri, graph) in enumerate(cases):
             name = names[index]
-            triples = all_triples(graph)
+            triples = case_triples(graph)
             used.update(str(p) for _, p, _ in triples)
             if read is not None:
                 triples = read.kept(triples)

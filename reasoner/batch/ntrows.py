@@ -29,6 +29,7 @@ from rdflib.plugins.serializers.nt import _quoteLiteral
 from rdflib.term import Node
 
 from ..pipeline.memorygraph import all_triples
+from ..pipeline.pendingcase import PendingCaseGraph
 
 __all__ = ["NTNames", "case_triples", "nt_bytes", "nt_bytes_and_part"]
 
@@ -55,7 +56,11 @@ class NTNames:
 
 
 def case_triples(graph: Graph) -> list[_Triple]:
-    """The graph's triples in its own iteration order (the order its serializer writes them)."""
+    """The graph's triples in its own iteration order (the order its serializer writes them); a
+    case graph not built yet (reasoner/pipeline/pendingcase.py) gives its triples without being
+    built, in the order they were added (a set's order is no contract: it differs between processes)."""
+    if type(graph) is PendingCaseGraph:
+        return graph.unique_triples()
     return all_triples(graph)
 
 

@@ -93,13 +93,14 @@ def _take(graph: Graph) -> BindState | None:
     return dict(by_prefix), dict(by_namespace), _copy_trie(trie)
 
 
-def _graph_from(state: BindState) -> Graph:
-    """A new graph whose bind state is a copy of ``state`` (and nothing else is set)."""
+def _graph_from(state: BindState, into: Graph | None = None) -> Graph:
+    """A new graph whose bind state is a copy of ``state`` (and nothing else is set); ``into``: the
+    object to make that graph of (a ``Graph`` not yet initialised, reasoner/pipeline/pendingcase.py)."""
     by_prefix, by_namespace, trie = state
     store = Memory()
     store._Memory__namespace = dict(by_prefix)  # type: ignore[attr-defined]
     store._Memory__prefix = dict(by_namespace)  # type: ignore[attr-defined]
-    graph = Graph(store=store)
+    graph = _new_graph(into, store=store)
     manager = NamespaceManager(graph, bind_namespaces="none")
     manager._NamespaceManager__trie = _copy_trie(trie)  # type: ignore[attr-defined]
     graph.namespace_manager = manager
@@ -117,16 +118,25 @@ def _root() -> _Node:
     return _ROOT[0]
 
 
-def graph_with_namespaces(namespaces: Iterable[tuple[str, str]], *, override: bool = False) -> Graph:
+def _new_graph(into: Graph | None, **kwargs: Any) -> Graph:
+    """``Graph(**kwargs)``, or ``into`` initialised as that graph."""
+    if into is None:
+        return Graph(**kwargs)
+    Graph.__init__(into, **kwargs)
+    return into
+
+
+def graph_with_namespaces(namespaces: Iterable[tuple[str, str]], *, override: bool = False, into: Graph | None = None) -> Graph:
     """``Graph()`` with ``bind(prefix, namespace, override=override)`` called for each pair in order.
 
     The binds of the longest start of ``namespaces`` whose state was kept are not repeated: the graph
-    starts from a copy of that state and the rest are bound by rdflib, one call each.
+    starts from a copy of that state and the rest are bound by rdflib, one call each. ``into``: an
+    object of class ``Graph`` not yet initialised, to make that graph of (it is returned).
     """
     key: Binds = tuple((prefix, namespace, override) for prefix, namespace in namespaces)
     root = _root()
     if not key or root.state is None:  # nothing to bind (the manager is made when first asked for), or no copies
-        graph = Graph()
+        graph = _new_graph(into)
         for prefix, namespace, _ in key:
             graph.bind(prefix, namespace, override=override)
         return graph
@@ -137,7 +147,7 @@ def graph_with_namespaces(namespaces: Iterable[tuple[str, str]], *, override: bo
             break
         if node.state is not None:
             state, done = node.state, depth
-    graph = _graph_from(state)
+    graph = _graph_from(state, into)
     last = len(key) - 1
     for depth in range(done, len(key)):
         if depth == last and done < last:  # keep the state before the last bind, for the next case

@@ -19,6 +19,7 @@ from ..errors import InputError
 from .inference import run_rules
 from ..kb.knowledge import KnowledgeBase, load_knowledge_base
 from .loading import check_case_content, load_case
+from .pendingcase import PendingCaseGraph
 from .results import RecommendationResult, explain
 from .._runtime.safety import DEFAULT_MAX_BYTES
 from .timeline import AsOf, normalise, parse_as_of_option, resolve_as_of
@@ -62,7 +63,9 @@ class PreparedCase:
 
     @property
     def case_iri(self) -> URIRef | None:
-        cases = list(self.graph.subjects(RDF.type, GLR.Case))
+        graph = self.graph
+        # a case graph not built yet answers without being built (reasoner/pipeline/pendingcase.py)
+        cases = graph.subjects_of(RDF.type, GLR.Case) if type(graph) is PendingCaseGraph else list(graph.subjects(RDF.type, GLR.Case))
         return cases[0] if len(cases) == 1 and isinstance(cases[0], URIRef) else None
 
 

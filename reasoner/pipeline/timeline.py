@@ -28,7 +28,7 @@ from rdflib.term import Node
 from ..errors import AsOfError, InputError
 from ..kb.elapsed import ElapsedProperties, elapsed_properties  # read from the ontology by the kb layer
 from ..vocab import GLR, RDF, XSD
-from .memorygraph import add_triples, graph_with_namespaces
+from .pendingcase import PendingCaseGraph
 
 if TYPE_CHECKING:
     from .plainview import PlainCaseView
@@ -239,7 +239,6 @@ def normalise(graph: CaseGraph, as_of: AsOf, props: tuple[ElapsedProperties, ...
                 continue
             triples.append((subject, ep.months_property, _integer(whole_months_between(when, as_of.date))))
             triples.append((subject, ep.days_property, _integer((as_of.date - when).days)))
-    # the graph Graph(), bind(prefix, ns, override=False) per namespace and add per triple build, built in bulk
-    out = graph_with_namespaces(list(graph.namespaces()))
-    add_triples(out, triples)
-    return out
+    # the graph Graph(), bind(prefix, ns, override=False) per namespace and add per triple build, built in
+    # bulk (memorygraph.py) when first used: a batch reads only its triples and a few patterns (pendingcase.py)
+    return PendingCaseGraph(list(graph.namespaces()), triples)

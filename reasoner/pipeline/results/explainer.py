@@ -20,6 +20,7 @@ from ...kb.knowledge import KnowledgeBase, Rule
 from ...kb.priorities import Priority
 from ...vocab import GLR, PROV, RDF
 from ..derivation import Derivation, canonical
+from ..pendingcase import lookups_of
 from ..timeline import AsOf
 from ..unconsidered import unconsidered_findings
 from ..validation import ValidationReport
@@ -80,8 +81,10 @@ class _Explainer:
         self.kb = kb
         self.facts = facts or kb_facts(kb)
         self.case_graph = case_graph
-        self.case_labels = CaseLabels(case_graph)
-        self.case = GraphLookups(case_graph)  # the case graph's answers, each pattern asked once
+        # a batch's case graph answers through its index, without being built (reasoner/pipeline/pendingcase.py)
+        self.case_reads = lookups_of(case_graph)
+        self.case_labels = CaseLabels(self.case_reads)  # type: ignore[arg-type]
+        self.case = GraphLookups(self.case_reads)  # type: ignore[arg-type]  # the case graph's answers, each pattern asked once
         self._premises: dict[Node, Premise | None] = {}
         # the derivation's answers, each pattern asked of the graph once (reasoner/pipeline/results/lookups.py)
         # (a batch's derivation answers them itself, without building its graph: reasoner/pipeline/derivation.py)
@@ -359,7 +362,7 @@ def explain(
         cautions=tuple(cautions),
         information_needs=tuple(needs),
         assessments=tuple(assessments),
-        unconsidered_findings=unconsidered_findings(kb, case_graph),
+        unconsidered_findings=unconsidered_findings(kb, ex.case_reads),  # type: ignore[arg-type]
         source_status=tuple(SourceStatus(source=name, status=status) for name, status in sorted(ex.sources_cited.items())),
         interactions=interactions,
         case_graph=case_graph,
