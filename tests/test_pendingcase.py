@@ -81,7 +81,7 @@ def test_reading_its_triples_or_subjects_builds_nothing_and_anything_else_builds
     assert type(pending) is PendingCaseGraph and type(built) is Graph  # any graph method builds it
     assert built.namespace_manager.store.namespace("ex") == URIRef(EX)
     pending.value(S1, RDFS.label)
-    assert type(pending) is Graph
+    assert type(pending) is Graph and "_subjects" not in vars(pending)  # nothing of the pending state is left
     assert set(pending) == set(TRIPLES) and len(pending) == len(set(TRIPLES))
 
 

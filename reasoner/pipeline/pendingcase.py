@@ -96,8 +96,13 @@ class PendingCaseGraph(Graph):
         return list(dict.fromkeys(self._triples))
 
     def subjects_of(self, predicate: Node, obj: Node) -> list[Node]:
-        """``list(graph.subjects(predicate, obj))``, without filling the graph (first-added first)."""
-        return list(dict.fromkeys(s for s, p, o in self._triples if p == predicate and o == obj))
+        """``list(graph.subjects(predicate, obj))``, without filling the graph (first-added first);
+        each pattern read once (a batch asks a case for its glr:Case node several times)."""
+        memo = self.__dict__.setdefault("_subjects", {})
+        found = memo.get((predicate, obj))
+        if found is None:
+            found = memo[(predicate, obj)] = list(dict.fromkeys(s for s, p, o in self._triples if p == predicate and o == obj))
+        return list(found)
 
     def lookups(self) -> CaseIndex:
         """The explanation's reads of this case, answered without filling the graph (a new index
@@ -109,6 +114,7 @@ class PendingCaseGraph(Graph):
         from .memorygraph import add_triples, graph_with_namespaces
 
         namespaces = self.__dict__.pop("_namespaces")
+        self.__dict__.pop("_subjects", None)
         triples = self.__dict__.pop("_triples")
         self.__class__ = Graph  # type: ignore[assignment]
         graph_with_namespaces(namespaces, into=self)
