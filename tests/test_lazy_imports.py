@@ -20,7 +20,7 @@ NOT_ON_THIS_PATH = ("owlready2", "jpype", "dask", "distributed", "starlette", "u
 
 SCRIPT = """
 import json, runpy, sys
-sys.argv = ["glr", "recommend", sys.argv[1], "--engine", sys.argv[2], "--format", "json"]
+sys.argv = ["glr", *sys.argv[1:]]
 try:
     runpy.run_module("reasoner.cli", run_name="__main__")
 except SystemExit as exc:
@@ -32,31 +32,20 @@ sys.stderr.write(json.dumps({"code": code, "modules": sorted({m.split(".")[0] fo
 """
 
 
-@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
-def test_recommend_imports_nothing_heavy(engine: str) -> None:
-    run = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(ROOT / "examples" / "seed-case.ttl"), engine],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )
+def _glr(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """``glr ARGS`` in a fresh interpreter: the run, and the top-level modules it imported."""
+    run = subprocess.run([sys.executable, "-c", SCRIPT, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
     report = json.loads(run.stderr.strip().splitlines()[-1])
     assert report["code"] in (0, None), run.stderr
+    return run, set(report["modules"])
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_recommend_imports_nothing_heavy(engine: str) -> None:
+    run, loaded = _glr("recommend", str(ROOT / "examples" / "seed-case.ttl"), "--engine", engine, "--format", "json")
     assert json.loads(run.stdout)["recommendations"]  # it really ran
-    loaded = set(report["modules"])
     assert "pyshacl" in loaded  # the check can see what was imported
     assert not loaded & set(NOT_ON_THIS_PATH), sorted(loaded & set(NOT_ON_THIS_PATH))
-
-
-BATCH_SCRIPT = """
-import json, runpy, sys
-sys.argv = ["glr", "batch", sys.argv[1], "--out", sys.argv[2], "--workers", "1", "--no-progress"]
-try:
-    runpy.run_module("reasoner.cli", run_name="__main__")
-except SystemExit as exc:
-    code = exc.code
-else:
-    code = 0
-sys.stderr.write(json.dumps({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules})}))
-"""
 
 
 def test_a_batch_of_valid_cases_never_imports_pyshacl(tmp_path: Path) -> None:
@@ -66,13 +55,7 @@ def test_a_batch_of_valid_cases_never_imports_pyshacl(tmp_path: Path) -> None:
     cases.mkdir()
     for name in ("seed-case.ttl", "aspiration-candidate.ttl", "nsaid-contraindicated.ttl"):
         (cases / name).write_bytes((ROOT / "examples" / name).read_bytes())
-    run = subprocess.run(
-        [sys.executable, "-c", BATCH_SCRIPT, str(cases), str(tmp_path / "out.ndjson")],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )
-    report = json.loads(run.stderr.strip().splitlines()[-1])
-    assert report["code"] in (0, None), run.stderr
+    _, loaded = _glr("batch", str(cases), "--out", str(tmp_path / "out.ndjson"), "--workers", "1", "--no-progress")
     records = [json.loads(line) for line in (tmp_path / "out.ndjson").read_text().splitlines()]
     assert len(records) == 3 and all(r["status"] == "ok" for r in records), records
-    loaded = set(report["modules"])
     assert "pyrudof" in loaded and "pyshacl" not in loaded, sorted(loaded)
