@@ -192,9 +192,9 @@ class MultiCaseRules:
         copying those back adds none); None when it leaves nothing out or cannot tell."""
         if self._slim is None or not self._kb_only:
             return None  # its triples go back with the knowledge-base-only ones: none, no restore
-        asked = [self.kb_forms[rid].query if rid in self.kb_forms else rw.query for rid, rw in self.rewrites.items()]
-        if any(text is None for text in asked):  # asked as written, after a restore: not read here
-            asked = [text for text in asked if text is not None]
+        # a rule with no many-case form is asked as written, after a restore: not read here
+        forms = (self.kb_forms[rid].query if rid in self.kb_forms else rw.query for rid, rw in self.rewrites.items())
+        asked = [text for text in forms if text is not None]
         copy = [(q.subject, q.predicate, q.object) for q in self._slim_quads]
         deep = slim_copy(copy, [_prepared(text) for text in asked], nodes)  # type: ignore[arg-type]
         if deep is not None:
