@@ -55,13 +55,20 @@ from rdflib import URIRef
 from ..vocab import RDF
 from .rewrite import _Refused, _resolve, _same_algebra, _Token, _tokens
 
-__all__ = ["KB_GRAPH", "KbGraphForm", "kb_graph_form"]
+__all__ = ["KB_GRAPH", "KbGraphForm", "kb_graph_form", "shared_graph_block"]
 
 #: The shared knowledge-base graph of a multi-case store. A URN of this package: no case can name it.
 KB_GRAPH = "urn:x-glr:batch:knowledge-base-graph"
+_KB = URIRef(KB_GRAPH)
 
 _TERM_KINDS = ("var", "iri", "pname", "string", "number")
 _PATH_TOKENS = {"/", "|", "^", "*", "+", "?", "(", ")"}
+
+
+def shared_graph_block(node: Any) -> bool:
+    """True for a parsed ``GRAPH <kb> { … }`` block (rdflib's parse tree or algebra): it reads the
+    shared graph, which holds the whole footprint, and no case graph."""
+    return getattr(node, "name", None) in ("Graph", "GraphGraphPattern") and node.get("term") == _KB
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,10 @@ from rdflib import URIRef
 
 from ..kb.footprint import _AnyPredicate, _bgp_predicates
 from ..vocab import RDF
-from .kbgraph import KB_GRAPH
+from .kbgraph import shared_graph_block
 
 __all__ = ["kb_only_predicates"]
 
-_KB = URIRef(KB_GRAPH)
 _NEVER = frozenset({str(RDF.type)})
 
 
@@ -60,7 +59,7 @@ def case_predicates(algebra: Any) -> frozenset[URIRef] | None:
 def _walk(node: Any, found: set[URIRef]) -> None:
     if isinstance(node, dict):
         name = getattr(node, "name", None)
-        if name in ("Graph", "GraphGraphPattern") and node.get("term") == _KB:
+        if shared_graph_block(node):
             return  # read from the shared graph, which keeps the whole footprint
         if name == "pname":
             raise _AnyPredicate  # an unresolved prefixed name: do not guess

@@ -75,7 +75,7 @@ from rdflib.paths import (
 )
 
 from ..vocab import RDF
-from .kbgraph import KB_GRAPH
+from .kbgraph import shared_graph_block
 
 __all__ = ["NODE", "SLIM_GRAPH", "SlimFootprint", "slim_copy", "slim_footprint", "zero_length_nodes"]
 
@@ -84,7 +84,6 @@ NODE = "urn:x-glr:batch:footprint-node"
 #: Where a store holds the slim copy while copying it into the case graphs (then dropped).
 SLIM_GRAPH = "urn:x-glr:batch:slim-footprint-graph"
 _TYPE = RDF.type
-_KB = URIRef(KB_GRAPH)
 OxTriple = tuple[Any, Any, Any]
 
 
@@ -381,7 +380,7 @@ def _unguarded(node: Any) -> set[Any]:
     if name == "values":
         return set()
     if name == "Graph":
-        if node["term"] == _KB:
+        if shared_graph_block(node):
             return set()  # the shared graph keeps every triple: nothing left out to match there
         if not _is_var(node["term"]):
             raise _Unknown("a named graph this check does not read")
@@ -457,7 +456,7 @@ def _zero_walk(node: Any, needed: set[str]) -> None:
         name = getattr(node, "name", None)
         if name == "pname":
             raise _Unknown("an unresolved prefixed name")
-        if name in ("Graph", "GraphGraphPattern") and node.get("term") == _KB:
+        if shared_graph_block(node):
             return  # read from the shared graph, which holds the whole footprint: no case graph's node
         if name == "BGP":
             _zero_bgp(list(node.get("triples") or ()), needed)
